@@ -1,0 +1,74 @@
+package dev.ocitag.core;
+
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/** A content digest {@code algorithm:hex}, as in the OCI image-spec. Only sha256 and sha512. */
+public record Digest(String algorithm, String hex) {
+
+  public Digest {
+    int expected =
+        switch (algorithm) {
+          case "sha256" -> 64;
+          case "sha512" -> 128;
+          default ->
+              throw new OcitagException.InvalidInput(
+                  "unsupported digest algorithm '" + algorithm + "' (sha256 or sha512)");
+        };
+    if (hex.length() != expected || !hex.chars().allMatch(Digest::isLowerHex)) {
+      throw new OcitagException.InvalidInput(
+          "invalid "
+              + algorithm
+              + " digest '"
+              + algorithm
+              + ":"
+              + hex
+              + "': want "
+              + expected
+              + " lower-case hex characters");
+    }
+  }
+
+  private static boolean isLowerHex(int c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+  }
+
+  /** Parses {@code sha256:<64 hex>} or {@code sha512:<128 hex>}. */
+  public static Digest parse(String text) {
+    int colon = text.indexOf(':');
+    if (colon <= 0) {
+      throw new OcitagException.InvalidInput(
+          "invalid digest '" + text + "': want algorithm:hex, e.g. sha256:<64 hex>");
+    }
+    return new Digest(text.substring(0, colon), text.substring(colon + 1));
+  }
+
+  /** The sha256 digest of these exact bytes. */
+  public static Digest of(byte[] bytes) {
+    return new Digest("sha256", HexFormat.of().formatHex(sha256().digest(bytes)));
+  }
+
+  /** Hashes these bytes with this digest's algorithm and tells whether they match. */
+  public boolean matches(byte[] bytes) {
+    MessageDigest md = messageDigest(algorithm.equals("sha256") ? "SHA-256" : "SHA-512");
+    return hex.equals(HexFormat.of().formatHex(md.digest(bytes)));
+  }
+
+  private static MessageDigest sha256() {
+    return messageDigest("SHA-256");
+  }
+
+  private static MessageDigest messageDigest(String name) {
+    try {
+      return MessageDigest.getInstance(name);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("the JVM has no " + name, e);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return algorithm + ":" + hex;
+  }
+}

@@ -1,0 +1,35 @@
+package dev.ocitag.core;
+
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * What every store of images can do. Implementations keep manifests as exact bytes and never
+ * re-serialize them; they translate their failures into {@link OcitagException}s.
+ *
+ * <p>Optional capabilities ({@link TagPolicy}, {@link BatchTagging}) are discovered with {@code
+ * instanceof}.
+ */
+public interface TagBackend extends AutoCloseable {
+
+  /** The manifest a tag or digest names, as its exact bytes. */
+  Manifest fetch(ImageRef ref);
+
+  /** The current digest of a tag (or whether a digest exists); empty when absent. */
+  Optional<Digest> resolve(ImageRef ref);
+
+  /**
+   * Stores the manifest's exact bytes under the target's tag and returns the digest the store
+   * reports for what it stored; the engine checks it against {@link Manifest#digest()}.
+   */
+  Digest put(ImageRef target, Manifest manifest);
+
+  /** Every tag of the repository, across all pages. */
+  Stream<String> tags(ImageRef repository);
+
+  /** Removes a tag, never an image that other tags still use. */
+  void untag(ImageRef ref);
+
+  @Override
+  default void close() {}
+}

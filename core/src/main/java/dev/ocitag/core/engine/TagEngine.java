@@ -1,0 +1,166 @@
+package dev.ocitag.core.engine;
+
+import dev.ocitag.core.BatchTagging;
+import dev.ocitag.core.Digest;
+import dev.ocitag.core.ImageRef;
+import dev.ocitag.core.Manifest;
+import dev.ocitag.core.OcitagException;
+import dev.ocitag.core.TagBackend;
+import dev.ocitag.core.TagPolicy;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * Puts tags on a source image: fetch the source once, learn where each target points now, decide
+ * its outcome, write only what must change, and check the digest the store reports.
+ */
+public final class TagEngine {
+
+  /**
+   * @param dryRun decide every outcome but write nothing
+   * @param noOverwrite block a tag that already points at another image
+   * @param parallelism how many targets are written at once
+   */
+  public record Options(boolean dryRun, boolean noOverwrite, int parallelism) {
+    public Options {
+      if (parallelism < 1) {
+        throw new OcitagException.InvalidInput("parallelism must be at least 1");
+      }
+    }
+
+    public static Options defaults() {
+      return new Options(false, false, 8);
+    }
+  }
+
+  private final TagBackend backend;
+  private final Options options;
+
+  public TagEngine(TagBackend backend, Options options) {
+    this.backend = backend;
+    this.options = options;
+  }
+
+  /**
+   * Checks the plan before anything is read or written: every target is a tag in the source's
+   * repository. Throws {@link OcitagException.InvalidInput} otherwise.
+   */
+  public static List<ImageRef> plan(ImageRef source, List<ImageRef> targets) {
+    if (targets.isEmpty()) {
+      throw new OcitagException.InvalidInput("no target tag given");
+    }
+    List<ImageRef> plan = new ArrayList<>(new LinkedHashSet<>(targets));
+    for (ImageRef target : plan) {
+      if (target.tag() == null || target.digest() != null) {
+        throw new OcitagException.InvalidInput(
+            "target '" + target + "' must name a tag (and no digest)");
+      }
+      if (!target.sameRepository(source)) {
+        throw new OcitagException.InvalidInput(
+            "target '"
+                + target
+                + "' is in another repository than '"
+                + source.repositoryName()
+                + "': cross-repository copy (which copies blobs) is not supported yet");
+      }
+    }
+    return plan;
+  }
+
+  /** Fetches the source and tags it; per-target failures end up in the report, not thrown. */
+  public TagReport tag(ImageRef source, List<ImageRef> targets) {
+    List<ImageRef> plan = plan(source, targets);
+    Manifest manifest = backend.fetch(source);
+    if (source.digest() != null && !source.digest().equals(manifest.digest())) {
+      throw new OcitagException.Failed(
+          "fetched " + source + " but its bytes hash to " + manifest.digest());
+    }
+    return tag(source, manifest, plan);
+  }
+
+  /** Tags an already fetched source manifest. */
+  public TagReport tag(ImageRef source, Manifest manifest, List<ImageRef> plan) {
+    Map<ImageRef, Optional<Digest>> known =
+        backend instanceof BatchTagging batch ? batch.resolveAll(plan) : Map.of();
+    List<TagResult> results = new ArrayList<>(plan.size());
+    int threads = Math.min(options.parallelism(), plan.size());
+    if (threads <= 1) {
+      for (ImageRef target : plan) {
+        results.add(tagOne(manifest, target, known.get(target)));
+      }
+    } else {
+      ExecutorService pool = Executors.newFixedThreadPool(threads, TagEngine::daemon);
+      try {
+        List<Future<TagResult>> futures = new ArrayList<>(plan.size());
+        for (ImageRef target : plan) {
+          futures.add(pool.submit(() -> tagOne(manifest, target, known.get(target))));
+        }
+        for (Future<TagResult> f : futures) {
+          results.add(f.get());
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new OcitagException.Failed("interrupted", e);
+      } catch (ExecutionException e) {
+        throw new IllegalStateException("tagOne catches its failures", e.getCause());
+      } finally {
+        pool.shutdownNow();
+      }
+    }
+    return new TagReport(source, manifest, results, options.dryRun());
+  }
+
+  private static Thread daemon(Runnable r) {
+    Thread t = new Thread(r, "ocitag-tag");
+    t.setDaemon(true);
+    return t;
+  }
+
+  private TagResult tagOne(Manifest manifest, ImageRef target, Optional<Digest> knownCurrent) {
+    Digest wanted = manifest.digest();
+    Digest previous = null;
+    try {
+      Optional<Digest> current = knownCurrent != null ? knownCurrent : backend.resolve(target);
+      previous = current.orElse(null);
+      if (wanted.equals(previous)) {
+        return new TagResult(target, Outcome.UNCHANGED, wanted, previous, null, null);
+      }
+      if (previous != null && options.noOverwrite()) {
+        return blocked(target, previous, "tag exists on another image and --no-overwrite is set");
+      }
+      if (previous != null && backend instanceof TagPolicy policy && !policy.mayOverwrite(target)) {
+        return blocked(target, previous, "the repository's tags are immutable");
+      }
+      Outcome outcome = previous == null ? Outcome.CREATED : Outcome.MOVED;
+      if (options.dryRun()) {
+        return new TagResult(target, outcome, wanted, previous, null, null);
+      }
+      Digest stored = backend.put(target, manifest);
+      if (!wanted.equals(stored)) {
+        String reason =
+            "digest mismatch: the store reports " + stored + " for the bytes of " + wanted;
+        return new TagResult(
+            target, Outcome.FAILED, stored, previous, reason, new OcitagException.Failed(reason));
+      }
+      return new TagResult(target, outcome, wanted, previous, null, null);
+    } catch (OcitagException.Refused e) {
+      return blocked(target, previous, e.getMessage());
+    } catch (OcitagException e) {
+      return new TagResult(target, Outcome.FAILED, null, previous, e.getMessage(), e);
+    } catch (RuntimeException e) {
+      OcitagException wrapped = new OcitagException.Failed(String.valueOf(e), e);
+      return new TagResult(target, Outcome.FAILED, null, previous, wrapped.getMessage(), wrapped);
+    }
+  }
+
+  private static TagResult blocked(ImageRef target, Digest current, String reason) {
+    return new TagResult(target, Outcome.BLOCKED, current, current, reason, null);
+  }
+}
