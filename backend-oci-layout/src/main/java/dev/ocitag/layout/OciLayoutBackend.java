@@ -1,0 +1,187 @@
+package dev.ocitag.layout;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ocitag.core.Descriptor;
+import dev.ocitag.core.Digest;
+import dev.ocitag.core.ImageRef;
+import dev.ocitag.core.Manifest;
+import dev.ocitag.core.OcitagException;
+import dev.ocitag.core.TagBackend;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * Tags in an OCI image layout: a tag is the {@code org.opencontainers.image.ref.name} annotation of
+ * a descriptor in {@code index.json}. The reference's repository is the layout's path.
+ */
+final class OciLayoutBackend implements TagBackend {
+
+  @Override
+  public Manifest fetch(ImageRef ref) {
+    Layout layout = Layout.open(ref.repository());
+    ArrayNode manifests = layout.manifests();
+    Digest digest;
+    String mediaType;
+    if (ref.digest() != null) {
+      digest = ref.digest();
+      if (!layout.hasBlob(digest)) {
+        throw new OcitagException.NotFound(
+            "manifest " + digest + " is not in layout " + ref.repository());
+      }
+      mediaType =
+          find(manifests, d -> digest.toString().equals(text(d, "digest")))
+              .map(d -> text(d, "mediaType"))
+              .orElse(null);
+    } else {
+      JsonNode entry =
+          find(manifests, d -> ref.reference().equals(refName(d)))
+              .orElseThrow(
+                  () ->
+                      new OcitagException.NotFound(
+                          "tag '" + ref.tag() + "' is not in layout " + ref.repository()));
+      digest = descriptorDigest(entry, layout);
+      mediaType = text(entry, "mediaType");
+    }
+    return Manifest.of(layout.readBlob(digest), mediaType);
+  }
+
+  @Override
+  public Optional<Digest> resolve(ImageRef ref) {
+    Layout layout = Layout.open(ref.repository());
+    if (ref.digest() != null) {
+      return layout.hasBlob(ref.digest()) ? Optional.of(ref.digest()) : Optional.empty();
+    }
+    return find(layout.manifests(), d -> ref.reference().equals(refName(d)))
+        .map(d -> descriptorDigest(d, layout));
+  }
+
+  @Override
+  public Digest put(ImageRef target, Manifest manifest) {
+    Layout layout = Layout.open(target.repository());
+    String tag = target.reference();
+    List<Digest> missing = new ArrayList<>();
+    for (Descriptor d : manifest.references()) {
+      boolean optional = manifest.subject().map(d::equals).orElse(false);
+      if (!optional && !layout.hasBlob(d.digest())) {
+        missing.add(d.digest());
+      }
+    }
+    if (!missing.isEmpty()) {
+      throw new OcitagException.InvalidInput(
+          "manifest "
+              + manifest.digest()
+              + " references "
+              + (missing.size() == 1 ? "blob " : missing.size() + " blobs, first ")
+              + missing.get(0)
+              + ", not in layout "
+              + target.repository());
+    }
+    layout.writeBlob(manifest.digest(), manifest.bytes());
+    layout.updateIndex(
+        entries -> {
+          ObjectNode entry = entries.objectNode();
+          entry.put("mediaType", manifest.mediaType());
+          entry.put("digest", manifest.digest().toString());
+          entry.put("size", manifest.size());
+          entry.putObject("annotations").put(Layout.REF_NAME, tag);
+          int at = removeTag(entries, tag);
+          if (at < 0) {
+            entries.add(entry);
+          } else {
+            entries.insert(at, entry);
+          }
+          return null;
+        });
+    // Report what is on disk now, read back and hashed, not what we meant to write.
+    JsonNode stored =
+        find(layout.manifests(), d -> tag.equals(refName(d)))
+            .orElseThrow(
+                () -> new OcitagException.Failed("tag '" + tag + "' vanished after writing"));
+    return Digest.of(layout.readBlob(descriptorDigest(stored, layout)));
+  }
+
+  @Override
+  public Stream<String> tags(ImageRef repository) {
+    Layout layout = Layout.open(repository.repository());
+    Set<String> tags = new LinkedHashSet<>();
+    layout.manifests().forEach(d -> Optional.ofNullable(refName(d)).ifPresent(tags::add));
+    return tags.stream();
+  }
+
+  @Override
+  public void untag(ImageRef ref) {
+    if (ref.tag() == null) {
+      throw new OcitagException.InvalidInput("untag needs a tag: '" + ref + "' names none");
+    }
+    Layout layout = Layout.open(ref.repository());
+    if (find(layout.manifests(), d -> ref.tag().equals(refName(d))).isEmpty()) {
+      throw new OcitagException.NotFound(
+          "tag '" + ref.tag() + "' is not in layout " + ref.repository());
+    }
+    int removedAt = layout.updateIndex(entries -> removeTag(entries, ref.tag()));
+    if (removedAt < 0) {
+      throw new OcitagException.NotFound(
+          "tag '" + ref.tag() + "' is not in layout " + ref.repository());
+    }
+  }
+
+  /**
+   * Removes the descriptors that carry this tag (the blobs stay: other tags or indexes may use
+   * them) and returns the position of the first, or -1.
+   */
+  private static int removeTag(ArrayNode entries, String tag) {
+    int first = -1;
+    int i = 0;
+    for (Iterator<JsonNode> it = entries.iterator(); it.hasNext(); i++) {
+      if (tag.equals(refName(it.next()))) {
+        it.remove();
+        if (first < 0) {
+          first = i;
+        }
+        i--;
+      }
+    }
+    return first;
+  }
+
+  private static Optional<JsonNode> find(
+      ArrayNode entries, java.util.function.Predicate<JsonNode> p) {
+    for (JsonNode d : entries) {
+      if (p.test(d)) {
+        return Optional.of(d);
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static String refName(JsonNode descriptor) {
+    JsonNode name = descriptor.path("annotations").get(Layout.REF_NAME);
+    return name != null && name.isTextual() ? name.asText() : null;
+  }
+
+  private static String text(JsonNode node, String field) {
+    JsonNode v = node.get(field);
+    return v != null && v.isTextual() ? v.asText() : null;
+  }
+
+  private static Digest descriptorDigest(JsonNode descriptor, Layout layout) {
+    String digest = text(descriptor, "digest");
+    if (digest == null) {
+      throw new OcitagException.InvalidInput(
+          "corrupt index.json in " + layout.root() + ": a descriptor has no digest");
+    }
+    try {
+      return Digest.parse(digest);
+    } catch (OcitagException.InvalidInput e) {
+      throw new OcitagException.InvalidInput(
+          "corrupt index.json in " + layout.root() + ": " + e.getMessage());
+    }
+  }
+}
