@@ -1,0 +1,147 @@
+package dev.ocitag.cli;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import dev.ocitag.core.Digest;
+import dev.ocitag.core.ImageRef;
+import dev.ocitag.core.Manifest;
+import dev.ocitag.core.engine.TagReport;
+import dev.ocitag.core.engine.TagResult;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.util.List;
+
+/**
+ * Text and JSON output. Text is one line per tag; JSON is one object whose field names are part of
+ * the CLI contract (see the README).
+ */
+final class ReportPrinter {
+  private static final JsonFactory JSON = new JsonFactory();
+
+  private ReportPrinter() {}
+
+  static void print(TagReport report, Main.Format format, PrintStream out) {
+    if (format == Main.Format.json) {
+      json(out, g -> writeReport(g, report));
+      return;
+    }
+    for (TagResult r : report.results()) {
+      StringBuilder line = new StringBuilder();
+      line.append(String.format("%-9s %s", r.outcome().label(), r.target()));
+      if (r.digest() != null) {
+        line.append(' ').append(r.digest());
+      }
+      if (r.previousDigest() != null && !r.previousDigest().equals(r.digest())) {
+        line.append(" (was ").append(r.previousDigest()).append(')');
+      }
+      if (r.reason() != null) {
+        line.append(": ").append(Main.oneLine(r.reason()));
+      }
+      if (report.dryRun()) {
+        line.append(" [dry run]");
+      }
+      out.println(line);
+    }
+  }
+
+  private static void writeReport(JsonGenerator g, TagReport report) throws IOException {
+    g.writeStartObject();
+    g.writeObjectFieldStart("source");
+    g.writeStringField("ref", report.source().toString());
+    g.writeStringField("digest", report.manifest().digest().toString());
+    g.writeStringField("mediaType", report.manifest().mediaType());
+    g.writeNumberField("size", report.manifest().size());
+    g.writeEndObject();
+    g.writeBooleanField("dryRun", report.dryRun());
+    g.writeArrayFieldStart("results");
+    for (TagResult r : report.results()) {
+      g.writeStartObject();
+      g.writeStringField("target", r.target().toString());
+      g.writeStringField("outcome", r.outcome().label());
+      writeDigest(g, "digest", r.digest());
+      writeDigest(g, "previousDigest", r.previousDigest());
+      g.writeStringField("reason", r.reason());
+      g.writeEndObject();
+    }
+    g.writeEndArray();
+    g.writeEndObject();
+  }
+
+  static void printDigest(String ref, Manifest manifest, PrintStream out) {
+    json(
+        out,
+        g -> {
+          g.writeStartObject();
+          g.writeStringField("ref", ref);
+          g.writeStringField("digest", manifest.digest().toString());
+          g.writeStringField("mediaType", manifest.mediaType());
+          g.writeNumberField("size", manifest.size());
+          g.writeEndObject();
+        });
+  }
+
+  static void printTags(ImageRef repository, List<String> tags, PrintStream out) {
+    json(
+        out,
+        g -> {
+          g.writeStartObject();
+          g.writeStringField("repository", repository.toString());
+          g.writeArrayFieldStart("tags");
+          for (String tag : tags) {
+            g.writeString(tag);
+          }
+          g.writeEndArray();
+          g.writeEndObject();
+        });
+  }
+
+  static void printUntagged(
+      List<UntagCommand.Untagged> results, Main.Format format, PrintStream out) {
+    if (format == Main.Format.json) {
+      json(
+          out,
+          g -> {
+            g.writeStartObject();
+            g.writeArrayFieldStart("results");
+            for (UntagCommand.Untagged r : results) {
+              g.writeStartObject();
+              g.writeStringField("target", r.ref().toString());
+              g.writeStringField("outcome", r.error() == null ? "removed" : "failed");
+              g.writeStringField("reason", r.error() == null ? null : r.error().getMessage());
+              g.writeEndObject();
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+          });
+      return;
+    }
+    for (UntagCommand.Untagged r : results) {
+      out.println(
+          r.error() == null
+              ? String.format("%-9s %s", "removed", r.ref())
+              : String.format(
+                  "%-9s %s: %s", "failed", r.ref(), Main.oneLine(r.error().getMessage())));
+    }
+  }
+
+  private static void writeDigest(JsonGenerator g, String field, Digest digest) throws IOException {
+    g.writeStringField(field, digest == null ? null : digest.toString());
+  }
+
+  private interface JsonWriter {
+    void write(JsonGenerator g) throws IOException;
+  }
+
+  private static void json(PrintStream out, JsonWriter writer) {
+    try {
+      JsonGenerator g = JSON.createGenerator(out);
+      g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+      writer.write(g);
+      g.flush();
+      out.println();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
