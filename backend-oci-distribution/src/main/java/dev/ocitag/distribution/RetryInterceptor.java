@@ -1,0 +1,129 @@
+package dev.ocitag.distribution;
+
+import dev.ocitag.core.OcitagException;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
+import javax.net.ssl.SSLException;
+import okhttp3.Interceptor;
+import okhttp3.Request;
+import okhttp3.Response;
+
+/**
+ * Retries what may pass on a second try: connection failures, 408, 429 and 5xx (not 501 or 505), at
+ * most {@link Settings#maxAttempts()} attempts in all. Waits are exponential with full jitter,
+ * except that a {@code Retry-After} is honoured (and a longer one than {@link
+ * Settings#maxRetryAfter()} ends the retries). Every request ocitag sends is idempotent (GET, HEAD,
+ * PUT of the same bytes, DELETE), so a retry never doubles a write. TLS and unknown-host failures
+ * are not retried: they do not heal in seconds.
+ */
+final class RetryInterceptor implements Interceptor {
+  private final Settings settings;
+  private final Consumer<String> debug;
+
+  RetryInterceptor(Settings settings, Consumer<String> debug) {
+    this.settings = settings;
+    this.debug = debug;
+  }
+
+  static boolean retryableStatus(int code) {
+    return code == 408 || code == 429 || (code >= 500 && code != 501 && code != 505);
+  }
+
+  @Override
+  public Response intercept(Chain chain) throws IOException {
+    Request request = chain.request();
+    for (int attempt = 1; ; attempt++) {
+      boolean last = attempt >= settings.maxAttempts();
+      Response response;
+      try {
+        response = chain.proceed(request);
+      } catch (SSLException | UnknownHostException e) {
+        throw e;
+      } catch (IOException e) {
+        if (last || chain.call().isCanceled() || isCallTimeout(e)) {
+          throw e;
+        }
+        sleep(backoff(attempt), request, "after " + e.getClass().getSimpleName());
+        continue;
+      }
+      if (last || !retryableStatus(response.code())) {
+        return response;
+      }
+      Duration wait = backoff(attempt);
+      String retryAfter = response.header("Retry-After");
+      if (retryAfter != null) {
+        Duration asked = parseRetryAfter(retryAfter);
+        if (asked != null) {
+          if (asked.compareTo(settings.maxRetryAfter()) > 0) {
+            return response; // the caller reports it as transient, with the registry's words
+          }
+          wait = asked;
+        }
+      }
+      response.close();
+      sleep(wait, request, "after " + response.code());
+    }
+  }
+
+  private static boolean isCallTimeout(IOException e) {
+    return e instanceof InterruptedIOException && "timeout".equals(e.getMessage());
+  }
+
+  /** Full jitter: uniformly between 0 and base * 2^(attempt-1), capped. */
+  Duration backoff(int attempt) {
+    long cap =
+        Math.min(
+            settings.maxBackoff().toMillis(),
+            settings.baseBackoff().toMillis() << Math.min(attempt - 1, 20));
+    return Duration.ofMillis(cap <= 0 ? 0 : ThreadLocalRandom.current().nextLong(cap + 1));
+  }
+
+  /** Seconds or an HTTP date; null when neither. */
+  static Duration parseRetryAfter(String value) {
+    String v = value.strip();
+    try {
+      long seconds = Long.parseLong(v);
+      return Duration.ofSeconds(Math.max(0, seconds));
+    } catch (NumberFormatException e) {
+      try {
+        ZonedDateTime when = ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME);
+        Duration d = Duration.between(ZonedDateTime.now(when.getZone()), when);
+        return d.isNegative() ? Duration.ZERO : d;
+      } catch (DateTimeParseException e2) {
+        return null;
+      }
+    }
+  }
+
+  private void sleep(Duration wait, Request request, String why) throws IOException {
+    if (debug != null) {
+      debug.accept(
+          "retrying "
+              + request.method()
+              + " "
+              + DebugLog.redact(request.url())
+              + " in "
+              + wait.toMillis()
+              + "ms "
+              + why);
+    }
+    try {
+      Thread.sleep(wait.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while waiting to retry");
+    }
+  }
+
+  /** For messages: a hint that a limit was hit after retries. */
+  static OcitagException exhausted(String what, IOException e) {
+    return new OcitagException.Transient(what + ": " + e.getMessage(), e);
+  }
+}
