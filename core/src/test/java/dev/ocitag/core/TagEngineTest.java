@@ -1,0 +1,143 @@
+package dev.ocitag.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ocitag.core.engine.Outcome;
+import dev.ocitag.core.engine.TagEngine;
+import dev.ocitag.core.engine.TagReport;
+import dev.ocitag.core.engine.TagResult;
+import dev.ocitag.core.testing.CountingBackend;
+import dev.ocitag.core.testing.InMemoryBackend;
+import dev.ocitag.core.testing.TestImage;
+import dev.ocitag.core.testing.TestImages;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.Test;
+
+class TagEngineTest {
+  private final ImageRef repo = ImageRef.parse("mem.test/app");
+  private final TestImage image = TestImages.ociImage("engine");
+  private final TestImage other = TestImages.ociImage("other");
+
+  private TagReport tag(InMemoryBackend backend, TagEngine.Options options, String... targets) {
+    return new TagEngine(backend, options)
+        .tag(repo.withTag("src"), List.of(targets).stream().map(repo::withTag).toList());
+  }
+
+  private static List<Outcome> outcomes(TagReport report) {
+    return report.results().stream().map(TagResult::outcome).toList();
+  }
+
+  @Test
+  void aStoreThatChangesTheBytesIsReportedAsFailedLoudly() {
+    // Like a tool that re-serializes: same JSON, another formatting, another digest.
+    UnaryOperator<byte[]> reserialize =
+        b -> new String(b, StandardCharsets.UTF_8).strip().getBytes(StandardCharsets.UTF_8);
+    InMemoryBackend backend = new InMemoryBackend(false, reserialize);
+    backend.seed(repo, image, "src");
+
+    TagReport report = tag(backend, TagEngine.Options.defaults(), "v1");
+
+    TagResult r = report.results().get(0);
+    assertEquals(Outcome.FAILED, r.outcome());
+    assertTrue(r.reason().startsWith("digest mismatch"), r.reason());
+    assertTrue(r.reason().contains(image.digest().toString()), r.reason());
+    assertInstanceOf(OcitagException.Failed.class, r.error());
+  }
+
+  @Test
+  void anImmutableRepositoryBlocksMovesButCreatesAndLeavesSameDigestUnchanged() {
+    InMemoryBackend backend = new InMemoryBackend(true, UnaryOperator.identity());
+    backend.seed(repo, image, "src");
+    backend.seed(repo, other, "elsewhere");
+    backend.seed(repo, image, "same");
+    CountingBackend counting = new CountingBackend(backend);
+
+    TagReport report =
+        new TagEngine(counting, TagEngine.Options.defaults())
+            .tag(
+                repo.withTag("src"),
+                List.of(repo.withTag("new"), repo.withTag("elsewhere"), repo.withTag("same")));
+
+    // counting hides TagPolicy, so the refusal comes from put itself and still ends blocked
+    assertEquals(List.of(Outcome.CREATED, Outcome.BLOCKED, Outcome.UNCHANGED), outcomes(report));
+    assertEquals(Optional.of(other.digest()), backend.resolve(repo.withTag("elsewhere")));
+
+    TagReport preflight =
+        tag(backend, new TagEngine.Options(true, false, 1), "new2", "elsewhere", "same");
+    assertEquals(List.of(Outcome.CREATED, Outcome.BLOCKED, Outcome.UNCHANGED), outcomes(preflight));
+    assertEquals("the repository's tags are immutable", preflight.results().get(1).reason());
+    assertEquals(other.digest(), preflight.results().get(1).digest());
+  }
+
+  @Test
+  void targetsInAnotherRepositoryAreRefusedBeforeAnythingIsRead() {
+    InMemoryBackend backend = new InMemoryBackend();
+    backend.seed(repo, image, "src");
+    CountingBackend counting = new CountingBackend(backend);
+
+    OcitagException e =
+        assertThrows(
+            OcitagException.InvalidInput.class,
+            () ->
+                new TagEngine(counting, TagEngine.Options.defaults())
+                    .tag(repo.withTag("src"), List.of(ImageRef.parse("mem.test/other:v1"))));
+
+    assertTrue(e.getMessage().contains("cross-repository"), e.getMessage());
+    assertEquals(0, counting.fetches.get());
+  }
+
+  @Test
+  void aTargetMustNameATagAndNoDigest() {
+    assertThrows(
+        OcitagException.InvalidInput.class,
+        () -> TagEngine.plan(repo.withTag("src"), List.of(repo.withDigest(image.digest()))));
+    assertThrows(
+        OcitagException.InvalidInput.class, () -> TagEngine.plan(repo.withTag("src"), List.of()));
+  }
+
+  @Test
+  void repeatedTargetsAreTaggedOnce() {
+    InMemoryBackend backend = new InMemoryBackend();
+    backend.seed(repo, image, "src");
+    assertEquals(
+        List.of(Outcome.CREATED), outcomes(tag(backend, TagEngine.Options.defaults(), "v", "v")));
+  }
+
+  @Test
+  void aSourceByDigestIsFetchedByDigest() {
+    InMemoryBackend backend = new InMemoryBackend();
+    backend.seed(repo, image, null);
+
+    TagReport report =
+        new TagEngine(backend, TagEngine.Options.defaults())
+            .tag(repo.withDigest(image.digest()), List.of(repo.withTag("named")));
+
+    assertEquals(List.of(Outcome.CREATED), outcomes(report));
+    assertEquals(Optional.of(image.digest()), backend.resolve(repo.withTag("named")));
+  }
+
+  @Test
+  void manyTargetsInParallelAllEndCorrectly() {
+    InMemoryBackend backend = new InMemoryBackend();
+    backend.seed(repo, image, "src");
+    backend.seed(repo, other, "t7");
+    String[] targets =
+        java.util.stream.IntStream.range(0, 50).mapToObj(i -> "t" + i).toArray(String[]::new);
+
+    TagReport report = tag(backend, new TagEngine.Options(false, false, 16), targets);
+
+    assertEquals(50, report.results().size());
+    assertEquals(Outcome.MOVED, report.results().get(7).outcome());
+    assertEquals(other.digest(), report.results().get(7).previousDigest());
+    assertEquals(49, report.results().stream().filter(r -> r.outcome() == Outcome.CREATED).count());
+    for (int i = 0; i < 50; i++) {
+      assertEquals("t" + i, report.results().get(i).target().tag(), "results keep the given order");
+    }
+  }
+}
