@@ -1,0 +1,406 @@
+package dev.ocitag.ecr;
+
+import dev.ocitag.core.BackendOptions;
+import dev.ocitag.core.BatchTagging;
+import dev.ocitag.core.Descriptor;
+import dev.ocitag.core.Digest;
+import dev.ocitag.core.ImageRef;
+import dev.ocitag.core.Manifest;
+import dev.ocitag.core.MediaTypes;
+import dev.ocitag.core.OcitagException;
+import dev.ocitag.core.TagBackend;
+import dev.ocitag.core.TagPolicy;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.ecr.EcrClient;
+import software.amazon.awssdk.services.ecr.model.BatchDeleteImageResponse;
+import software.amazon.awssdk.services.ecr.model.BatchGetImageResponse;
+import software.amazon.awssdk.services.ecr.model.DescribeRepositoriesResponse;
+import software.amazon.awssdk.services.ecr.model.Image;
+import software.amazon.awssdk.services.ecr.model.ImageAlreadyExistsException;
+import software.amazon.awssdk.services.ecr.model.ImageFailure;
+import software.amazon.awssdk.services.ecr.model.ImageIdentifier;
+import software.amazon.awssdk.services.ecr.model.ImageTagMutabilityExclusionFilter;
+import software.amazon.awssdk.services.ecr.model.LayersNotFoundException;
+import software.amazon.awssdk.services.ecr.model.ListImagesResponse;
+import software.amazon.awssdk.services.ecr.model.PutImageResponse;
+import software.amazon.awssdk.services.ecr.model.ReferencedImagesNotFoundException;
+import software.amazon.awssdk.services.ecr.model.Repository;
+import software.amazon.awssdk.services.ecr.model.TagStatus;
+
+/**
+ * Amazon ECR through its API: BatchGetImage to read (every manifest and index type accepted, so ECR
+ * never converts), PutImage with the exact bytes and their digest to tag, DescribeRepositories for
+ * the tag mutability, ListImages and BatchDeleteImage.
+ */
+public final class EcrBackend implements TagBackend, TagPolicy, BatchTagging {
+  /** BatchGetImage and BatchDeleteImage take at most this many image ids. */
+  static final int MAX_IMAGE_IDS = 100;
+
+  private final EcrClient client;
+  private final String defaultRegistryId;
+  private final PutRateLimiter putLimiter;
+  private final BackendOptions options;
+  private final Map<String, TagMutability> mutability = new ConcurrentHashMap<>();
+
+  EcrBackend(
+      EcrClient client,
+      String defaultRegistryId,
+      PutRateLimiter putLimiter,
+      BackendOptions options) {
+    this.client = client;
+    this.defaultRegistryId = defaultRegistryId;
+    this.putLimiter = putLimiter;
+    this.options = options;
+  }
+
+  /** Opens a backend for the account and region the reference names or the options configure. */
+  public static EcrBackend open(ImageRef ref, BackendOptions options) {
+    return open(ref, options, PutRateLimiter.fromEnvironment());
+  }
+
+  static EcrBackend open(ImageRef ref, BackendOptions options, PutRateLimiter putLimiter) {
+    EcrClients.Target target = EcrClients.target(ref, options);
+    return new EcrBackend(
+        EcrClients.build(target, options), target.registryId(), putLimiter, options);
+  }
+
+  @Override
+  public Manifest fetch(ImageRef ref) {
+    ImageIdentifier id = identifier(ref);
+    BatchGetImageResponse response = batchGet(ref, List.of(id));
+    if (!response.failures().isEmpty()) {
+      throw failure("BatchGetImage " + ref, response.failures().get(0));
+    }
+    if (response.images().isEmpty()) {
+      throw new OcitagException.NotFound("BatchGetImage " + ref + ": ECR returned no image");
+    }
+    return manifestOf(ref, response.images().get(0));
+  }
+
+  @Override
+  public Optional<Digest> resolve(ImageRef ref) {
+    BatchGetImageResponse response = batchGet(ref, List.of(identifier(ref)));
+    for (ImageFailure f : response.failures()) {
+      if (isNotFound(f)) {
+        return Optional.empty();
+      }
+      throw failure("BatchGetImage " + ref, f);
+    }
+    return response.images().stream().findFirst().map(image -> digestOf(ref, image));
+  }
+
+  @Override
+  public Map<ImageRef, Optional<Digest>> resolveAll(List<ImageRef> targets) {
+    Map<ImageRef, Optional<Digest>> result = new LinkedHashMap<>();
+    Map<ImageRef, List<ImageRef>> byRepository =
+        targets.stream()
+            .distinct()
+            .collect(
+                Collectors.groupingBy(
+                    ImageRef::repositoryRef, LinkedHashMap::new, Collectors.toList()));
+    for (Map.Entry<ImageRef, List<ImageRef>> repo : byRepository.entrySet()) {
+      List<ImageRef> refs = repo.getValue();
+      for (int from = 0; from < refs.size(); from += MAX_IMAGE_IDS) {
+        List<ImageRef> chunk = refs.subList(from, Math.min(refs.size(), from + MAX_IMAGE_IDS));
+        result.putAll(resolveChunk(repo.getKey(), chunk));
+      }
+    }
+    return result;
+  }
+
+  private Map<ImageRef, Optional<Digest>> resolveChunk(ImageRef repo, List<ImageRef> chunk) {
+    Map<ImageRef, Optional<Digest>> found = new LinkedHashMap<>();
+    List<ImageIdentifier> ids = new ArrayList<>(chunk.size());
+    for (ImageRef ref : chunk) {
+      ids.add(identifier(ref));
+      found.put(ref, Optional.empty());
+    }
+    BatchGetImageResponse response = batchGet(repo, ids);
+    for (Image image : response.images()) {
+      ImageRef ref = match(chunk, image.imageId());
+      if (ref != null) {
+        found.put(ref, Optional.of(digestOf(ref, image)));
+      }
+    }
+    for (ImageFailure f : response.failures()) {
+      if (!isNotFound(f)) {
+        ImageRef ref = match(chunk, f.imageId());
+        throw failure("BatchGetImage " + (ref == null ? repo : ref), f);
+      }
+    }
+    return found;
+  }
+
+  private static ImageRef match(List<ImageRef> chunk, ImageIdentifier id) {
+    if (id == null) {
+      return null;
+    }
+    for (ImageRef ref : chunk) {
+      if (ref.digest() != null
+          ? ref.digest().toString().equals(id.imageDigest())
+          : ref.tag() != null && ref.tag().equals(id.imageTag())) {
+        return ref;
+      }
+    }
+    return null;
+  }
+
+  @Override
+  public Digest put(ImageRef target, Manifest manifest) {
+    if (target.tag() == null) {
+      throw new OcitagException.InvalidInput("PutImage " + target + ": a target needs a tag");
+    }
+    String text = manifestText(manifest);
+    String what = "PutImage " + target;
+    putLimiter.acquire();
+    try {
+      PutImageResponse response =
+          client.putImage(
+              b ->
+                  b.registryId(registryId(target))
+                      .repositoryName(target.repository())
+                      .imageManifest(text)
+                      .imageManifestMediaType(manifest.mediaType())
+                      .imageDigest(manifest.digest().toString())
+                      .imageTag(target.tag()));
+      String digest = response.image() == null ? null : response.image().imageId().imageDigest();
+      if (digest == null) {
+        throw new OcitagException.Failed(what + ": ECR reported no digest for the stored image");
+      }
+      return Digest.parse(digest);
+    } catch (ImageAlreadyExistsException e) {
+      // The tag already names these very bytes: nothing to write, the same as unchanged.
+      options.debug(what + ": ImageAlreadyExists, the tag already points at " + manifest.digest());
+      return manifest.digest();
+    } catch (LayersNotFoundException e) {
+      throw missing(what, e, "blobs", blobsOf(manifest), e);
+    } catch (ReferencedImagesNotFoundException e) {
+      throw missing(what, e, "child manifests", childrenOf(manifest), e);
+    } catch (SdkException e) {
+      throw EcrErrors.map(what, e);
+    }
+  }
+
+  private static OcitagException missing(
+      String what, SdkException e, String kind, List<Digest> referenced, Throwable cause) {
+    String message =
+        e instanceof software.amazon.awssdk.awscore.exception.AwsServiceException s
+                && s.awsErrorDetails() != null
+            ? s.awsErrorDetails().errorMessage()
+            : e.getMessage();
+    return new OcitagException.InvalidInput(
+        what
+            + ": the repository lacks "
+            + kind
+            + " this manifest references ("
+            + message
+            + "); it references "
+            + referenced
+            + ". ECR keeps images per repository: push them there first"
+            + " (copying across repositories is not supported yet)",
+        cause);
+  }
+
+  private static List<Digest> blobsOf(Manifest manifest) {
+    List<Digest> all = new ArrayList<>();
+    manifest.config().ifPresent(c -> all.add(c.digest()));
+    manifest.layers().forEach(l -> all.add(l.digest()));
+    return all;
+  }
+
+  private static List<Digest> childrenOf(Manifest manifest) {
+    return manifest.children().stream().map(Descriptor::digest).toList();
+  }
+
+  @Override
+  public Stream<String> tags(ImageRef repository) {
+    String what = "ListImages " + repository.repositoryName();
+    List<String> tags = new ArrayList<>();
+    String token = null;
+    try {
+      do {
+        String next = token;
+        ListImagesResponse page =
+            client.listImages(
+                b ->
+                    b.registryId(registryId(repository))
+                        .repositoryName(repository.repository())
+                        .filter(f -> f.tagStatus(TagStatus.TAGGED))
+                        .maxResults(1000)
+                        .nextToken(next));
+        page.imageIds().stream()
+            .map(ImageIdentifier::imageTag)
+            .filter(t -> t != null)
+            .forEach(tags::add);
+        token = page.nextToken();
+      } while (token != null && !token.isEmpty());
+    } catch (SdkException e) {
+      throw EcrErrors.map(what, e);
+    }
+    return tags.stream().distinct();
+  }
+
+  @Override
+  public void untag(ImageRef ref) {
+    String what = "BatchDeleteImage " + ref;
+    if (ref.tag() == null) {
+      throw new OcitagException.InvalidInput(
+          "untag " + ref + ": name a tag; untag never deletes an image by digest");
+    }
+    BatchDeleteImageResponse response;
+    try {
+      response =
+          client.batchDeleteImage(
+              b ->
+                  b.registryId(registryId(ref))
+                      .repositoryName(ref.repository())
+                      .imageIds(ImageIdentifier.builder().imageTag(ref.tag()).build()));
+    } catch (SdkException e) {
+      throw EcrErrors.map(what, e);
+    }
+    if (!response.failures().isEmpty()) {
+      throw failure(what, response.failures().get(0));
+    }
+  }
+
+  @Override
+  public boolean mayOverwrite(ImageRef target) {
+    return mutabilityOf(target).mayMove(target.tag());
+  }
+
+  /** The repository's tag mutability, asked once per repository and kept. */
+  public TagMutability mutabilityOf(ImageRef ref) {
+    String key = registryId(ref) + "/" + ref.repository();
+    return mutability.computeIfAbsent(key, k -> describe(ref));
+  }
+
+  private TagMutability describe(ImageRef ref) {
+    String what = "DescribeRepositories " + ref.repositoryName();
+    DescribeRepositoriesResponse response;
+    try {
+      response =
+          client.describeRepositories(
+              b -> b.registryId(registryId(ref)).repositoryNames(ref.repository()));
+    } catch (SdkException e) {
+      throw EcrErrors.map(what, e);
+    }
+    if (response.repositories().isEmpty()) {
+      throw new OcitagException.NotFound(what + ": no such repository");
+    }
+    Repository repo = response.repositories().get(0);
+    String setting = repo.imageTagMutabilityAsString();
+    List<String> filters =
+        repo.imageTagMutabilityExclusionFilters().stream()
+            .map(ImageTagMutabilityExclusionFilter::filter)
+            .toList();
+    TagMutability result = new TagMutability(setting == null ? "MUTABLE" : setting, filters);
+    options.debug(what + ": " + result.describe());
+    return result;
+  }
+
+  @Override
+  public void close() {
+    client.close();
+  }
+
+  // --- helpers
+
+  private BatchGetImageResponse batchGet(ImageRef ref, List<ImageIdentifier> ids) {
+    try {
+      return client.batchGetImage(
+          b ->
+              b.registryId(registryId(ref))
+                  .repositoryName(ref.repository())
+                  .imageIds(ids)
+                  .acceptedMediaTypes(MediaTypes.ALL));
+    } catch (SdkException e) {
+      throw EcrErrors.map("BatchGetImage " + describeIds(ref, ids), e);
+    }
+  }
+
+  private static String describeIds(ImageRef ref, List<ImageIdentifier> ids) {
+    return ids.size() == 1 ? ref.toString() : ids.size() + " images of " + ref.repositoryName();
+  }
+
+  private static ImageIdentifier identifier(ImageRef ref) {
+    // The digest names the bytes; with a tag as well, ECR checks that they still agree.
+    if (ref.digest() != null) {
+      return ImageIdentifier.builder().imageDigest(ref.digest().toString()).build();
+    }
+    if (ref.tag() != null) {
+      return ImageIdentifier.builder().imageTag(ref.tag()).build();
+    }
+    throw new OcitagException.InvalidInput("reference '" + ref + "' names no tag or digest");
+  }
+
+  private String registryId(ImageRef ref) {
+    return ref.ecrRegistry().map(ImageRef.EcrRegistry::registryId).orElse(defaultRegistryId);
+  }
+
+  private static Manifest manifestOf(ImageRef ref, Image image) {
+    byte[] bytes = image.imageManifest().getBytes(StandardCharsets.UTF_8);
+    Digest reported = digestOf(ref, image);
+    if (!reported.matches(bytes)) {
+      throw new OcitagException.Failed(
+          "BatchGetImage "
+              + ref
+              + ": ECR reports digest "
+              + reported
+              + " but the manifest it returned hashes to "
+              + Digest.of(bytes));
+    }
+    Manifest manifest = Manifest.of(bytes, image.imageManifestMediaType());
+    if (ref.digest() != null && !ref.digest().equals(manifest.digest())) {
+      throw new OcitagException.Failed(
+          "BatchGetImage " + ref + ": returned bytes hash to " + manifest.digest());
+    }
+    return manifest;
+  }
+
+  private static Digest digestOf(ImageRef ref, Image image) {
+    String digest = image.imageId() == null ? null : image.imageId().imageDigest();
+    if (digest == null) {
+      throw new OcitagException.Failed("BatchGetImage " + ref + ": ECR returned no image digest");
+    }
+    return Digest.parse(digest);
+  }
+
+  /** The manifest as the string PutImage takes; refused when that would not be its exact bytes. */
+  private static String manifestText(Manifest manifest) {
+    byte[] bytes = manifest.bytes();
+    String text = new String(bytes, StandardCharsets.UTF_8);
+    if (!Arrays.equals(bytes, text.getBytes(StandardCharsets.UTF_8))) {
+      throw new OcitagException.InvalidInput(
+          "manifest " + manifest.digest() + " is not valid UTF-8, which the ECR API cannot carry");
+    }
+    return text;
+  }
+
+  private static boolean isNotFound(ImageFailure f) {
+    return "ImageNotFound".equals(f.failureCodeAsString());
+  }
+
+  private static OcitagException failure(String what, ImageFailure f) {
+    String code = f.failureCodeAsString();
+    String line = what + ": " + code + (f.failureReason() == null ? "" : ": " + f.failureReason());
+    return switch (code == null ? "" : code) {
+      case "ImageNotFound", "ImageTagDoesNotMatchDigest" -> new OcitagException.NotFound(line);
+      case "InvalidImageDigest", "InvalidImageTag", "MissingDigestAndTag" ->
+          new OcitagException.InvalidInput(line);
+      case "ImageReferencedByManifestList" -> new OcitagException.Refused(line);
+      case "UpstreamAccessDenied" -> new OcitagException.Denied(line);
+      case "UpstreamTooManyRequests", "UpstreamUnavailable" -> new OcitagException.Transient(line);
+      default -> new OcitagException.Failed(line);
+    };
+  }
+}

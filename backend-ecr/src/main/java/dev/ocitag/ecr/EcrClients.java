@@ -1,0 +1,201 @@
+package dev.ocitag.ecr;
+
+import dev.ocitag.core.BackendOptions;
+import dev.ocitag.core.ImageRef;
+import dev.ocitag.core.OcitagException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Duration;
+import java.util.Optional;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.ProfileCredentialsProvider;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.interceptor.Context;
+import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.core.interceptor.SdkExecutionAttribute;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
+import software.amazon.awssdk.retries.StandardRetryStrategy;
+import software.amazon.awssdk.retries.api.BackoffStrategy;
+import software.amazon.awssdk.services.ecr.EcrClient;
+import software.amazon.awssdk.services.ecr.EcrClientBuilder;
+
+/** Where an ECR call goes (account, region, endpoint) and the SDK client that makes it. */
+final class EcrClients {
+  private EcrClients() {}
+
+  /** Attempts per call, the first included, for throttling, 5xx and dropped connections. */
+  static final int MAX_ATTEMPTS = 8;
+
+  static final String ENDPOINT_ENV = "AWS_ENDPOINT_URL_ECR";
+
+  /**
+   * @param registryId the account, or null for the caller's own
+   * @param region the region every call is signed for and sent to
+   * @param fips whether the reference named a FIPS host
+   * @param endpoint the API endpoint override, or null for the SDK's endpoint rules
+   */
+  record Target(String registryId, Region region, boolean fips, URI endpoint) {}
+
+  /**
+   * Account and region from an ECR host in the reference, else from the options, else the SDK's
+   * default chain (AWS_REGION, the profile); a missing region is a one-line error with the fix.
+   */
+  static Target target(ImageRef ref, BackendOptions options) {
+    Optional<ImageRef.EcrRegistry> host = ref.ecrRegistry();
+    String registryId =
+        host.map(ImageRef.EcrRegistry::registryId).orElse(blankToNull(options.registryId()));
+    if (registryId != null && !registryId.matches("\\d{12}")) {
+      throw new OcitagException.InvalidInput(
+          "registry id '" + registryId + "' is not a 12-digit AWS account id");
+    }
+    Region region =
+        host.map(h -> Region.of(h.region()))
+            .orElseGet(
+                () -> {
+                  String given = blankToNull(options.region());
+                  return given != null ? Region.of(given) : defaultRegion(options.profile());
+                });
+    return new Target(
+        registryId, region, host.map(ImageRef.EcrRegistry::fips).orElse(false), endpoint(options));
+  }
+
+  private static Region defaultRegion(String profile) {
+    try {
+      DefaultAwsRegionProviderChain.Builder chain = DefaultAwsRegionProviderChain.builder();
+      if (blankToNull(profile) != null) {
+        chain.profileName(profile);
+      }
+      return chain.build().getRegion();
+    } catch (SdkClientException e) {
+      throw new OcitagException.InvalidInput("no AWS region: " + EcrErrors.REGION_HINT, e);
+    }
+  }
+
+  private static URI endpoint(BackendOptions options) {
+    String text = blankToNull(options.endpointUrl());
+    String source = "--endpoint-url";
+    if (text == null) {
+      text = blankToNull(System.getenv(ENDPOINT_ENV));
+      source = ENDPOINT_ENV;
+    }
+    if (text == null) {
+      return null;
+    }
+    try {
+      URI uri = new URI(text);
+      if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))
+          || uri.getHost() == null) {
+        throw new URISyntaxException(text, "want http(s)://host[:port]");
+      }
+      return uri;
+    } catch (URISyntaxException e) {
+      throw new OcitagException.InvalidInput(
+          source + " '" + text + "' is not an http(s) URL: " + e.getReason());
+    }
+  }
+
+  static EcrClient build(Target target, BackendOptions options) {
+    StandardRetryStrategy retries =
+        AwsRetryStrategy.configure(StandardRetryStrategy.builder())
+            .maxAttempts(MAX_ATTEMPTS)
+            .backoffStrategy(
+                BackoffStrategy.exponentialDelay(Duration.ofMillis(100), Duration.ofSeconds(5)))
+            .throttlingBackoffStrategy(
+                BackoffStrategy.exponentialDelay(Duration.ofMillis(200), Duration.ofSeconds(10)))
+            // A big tagging run meets many throttles by design; a drained retry bucket would
+            // fail the rest of it at once.
+            .circuitBreakerEnabled(false)
+            .build();
+    EcrClientBuilder builder =
+        EcrClient.builder()
+            .region(target.region())
+            .credentialsProvider(credentials(options.profile()))
+            .httpClient(
+                UrlConnectionHttpClient.builder()
+                    .connectionTimeout(Duration.ofSeconds(10))
+                    .socketTimeout(Duration.ofSeconds(60))
+                    .build())
+            .overrideConfiguration(
+                o -> {
+                  o.retryStrategy(retries);
+                  if (options.debug() != null) {
+                    o.addExecutionInterceptor(new DebugLog(options));
+                  }
+                });
+    if (target.endpoint() != null) {
+      builder.endpointOverride(target.endpoint());
+    } else if (target.fips()) {
+      builder.fipsEnabled(true);
+    }
+    return builder.build();
+  }
+
+  private static AwsCredentialsProvider credentials(String profile) {
+    if (blankToNull(profile) != null) {
+      // As the AWS CLI does: an explicit profile wins over credentials in the environment.
+      return ProfileCredentialsProvider.builder().profileName(profile).build();
+    }
+    return DefaultCredentialsProvider.builder().build();
+  }
+
+  private static String blankToNull(String s) {
+    return s == null || s.isBlank() ? null : s.trim();
+  }
+
+  /** One line per HTTP attempt and per failed call; no headers, so no secrets. */
+  private static final class DebugLog implements ExecutionInterceptor {
+    private static final software.amazon.awssdk.core.interceptor.ExecutionAttribute<Long> START =
+        new software.amazon.awssdk.core.interceptor.ExecutionAttribute<>("ocitag.start");
+    private final BackendOptions options;
+
+    DebugLog(BackendOptions options) {
+      this.options = options;
+    }
+
+    @Override
+    public void beforeTransmission(
+        Context.BeforeTransmission context, ExecutionAttributes attributes) {
+      attributes.putAttribute(START, System.nanoTime());
+      options.debug(
+          "ECR > "
+              + attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME)
+              + " "
+              + context.httpRequest().getUri());
+    }
+
+    @Override
+    public void afterTransmission(
+        Context.AfterTransmission context, ExecutionAttributes attributes) {
+      Long start = attributes.getAttribute(START);
+      long ms = start == null ? -1 : (System.nanoTime() - start) / 1_000_000;
+      options.debug(
+          "ECR < "
+              + attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME)
+              + " HTTP "
+              + context.httpResponse().statusCode()
+              + " in "
+              + ms
+              + " ms"
+              + context
+                  .httpResponse()
+                  .firstMatchingHeader("x-amzn-RequestId")
+                  .map(id -> " request-id " + id)
+                  .orElse(""));
+    }
+
+    @Override
+    public void onExecutionFailure(
+        Context.FailedExecution context, ExecutionAttributes attributes) {
+      options.debug(
+          "ECR ! "
+              + attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME)
+              + " failed: "
+              + context.exception().getClass().getSimpleName());
+    }
+  }
+}

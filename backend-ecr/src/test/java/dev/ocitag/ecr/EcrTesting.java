@@ -1,0 +1,61 @@
+package dev.ocitag.ecr;
+
+import dev.ocitag.core.BackendOptions;
+import dev.ocitag.core.ImageRef;
+import dev.ocitag.ecr.testing.FakeEcr;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** Shared set-up: the fake endpoint's key pair as the SDK's credentials, options pointing at it. */
+final class EcrTesting {
+  private EcrTesting() {}
+
+  private static final AtomicInteger REPOS = new AtomicInteger();
+
+  /** The system-property credentials provider is the first in the SDK's default chain. */
+  static void useFakeCredentials() {
+    System.setProperty("aws.accessKeyId", FakeEcr.ACCESS_KEY);
+    System.setProperty("aws.secretAccessKey", FakeEcr.SECRET_KEY);
+  }
+
+  static void clearCredentials() {
+    System.clearProperty("aws.accessKeyId");
+    System.clearProperty("aws.secretAccessKey");
+    System.clearProperty("aws.region");
+  }
+
+  static BackendOptions options(FakeEcr fake) {
+    return options(fake, "us-east-1", null);
+  }
+
+  static BackendOptions options(FakeEcr fake, String region, List<String> debug) {
+    return new BackendOptions(
+        false,
+        false,
+        null,
+        region,
+        null,
+        fake.endpoint(),
+        null,
+        8,
+        debug == null ? null : debug::add);
+  }
+
+  static List<String> debugLines() {
+    return new CopyOnWriteArrayList<>();
+  }
+
+  /** A backend with a PutImage rate high enough not to slow the tests down. */
+  static EcrBackend open(FakeEcr fake) {
+    return open(fake, options(fake));
+  }
+
+  static EcrBackend open(FakeEcr fake, BackendOptions options) {
+    return EcrBackend.open(ImageRef.parse("ecr:any"), options, new PutRateLimiter(10_000, 100));
+  }
+
+  static String newRepositoryName(String prefix) {
+    return prefix + "-" + REPOS.incrementAndGet();
+  }
+}
