@@ -33,10 +33,12 @@ final class DockerConfig {
 
   private final Path file;
   private final JsonNode root;
+  private final String path;
 
-  private DockerConfig(Path file, JsonNode root) {
+  private DockerConfig(Path file, JsonNode root, String path) {
     this.file = file;
     this.root = root;
+    this.path = path;
   }
 
   /**
@@ -53,14 +55,14 @@ final class DockerConfig {
     }
     Path file = Files.isRegularFile(base) ? base : base.resolve("config.json");
     if (!Files.isRegularFile(file)) {
-      return new DockerConfig(file, JSON.createObjectNode());
+      return new DockerConfig(file, JSON.createObjectNode(), env.get("PATH"));
     }
     try {
       JsonNode root = JSON.readTree(Files.readAllBytes(file));
       if (root == null || !root.isObject()) {
         throw new OcitagException.InvalidInput("docker config " + file + " is not a JSON object");
       }
-      return new DockerConfig(file, root);
+      return new DockerConfig(file, root, env.get("PATH"));
     } catch (IOException e) {
       throw new OcitagException.InvalidInput(
           "cannot read docker config " + file + ": " + RegistryError.oneLine(e.getMessage()));
@@ -180,9 +182,10 @@ final class DockerConfig {
     }
     String program = "docker-credential-" + name;
     String source = program + " (from " + file + ")";
+    Path executable = findOnPath(program);
     Process process;
     try {
-      process = new ProcessBuilder(program, "get").redirectErrorStream(false).start();
+      process = new ProcessBuilder(executable.toString(), "get").start();
     } catch (IOException e) {
       throw new OcitagException.Failed(
           "cannot run credential helper "
@@ -247,6 +250,23 @@ final class DockerConfig {
       process.destroyForcibly();
       throw new OcitagException.Failed("interrupted while running " + program);
     }
+  }
+
+  /** Looks the helper up on the PATH of the environment the config was loaded with. */
+  private Path findOnPath(String program) {
+    if (path != null) {
+      for (String dir : path.split(java.io.File.pathSeparator)) {
+        if (dir.isEmpty()) {
+          continue;
+        }
+        Path candidate = Path.of(dir, program);
+        if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
+          return candidate;
+        }
+      }
+    }
+    throw new OcitagException.Failed(
+        "credential helper " + program + " (named in " + file + ") is not on the PATH");
   }
 
   private static Thread drain(InputStream in, ByteArrayOutputStream into) {

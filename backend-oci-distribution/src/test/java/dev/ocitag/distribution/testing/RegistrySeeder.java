@@ -1,0 +1,115 @@
+package dev.ocitag.distribution.testing;
+
+import dev.ocitag.core.Digest;
+import dev.ocitag.core.ImageRef;
+import dev.ocitag.core.testing.TestImage;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * Pushes test images into a {@link RealRegistry} through the distribution API with the JDK's own
+ * HTTP client, independently of the backend under test: blobs by monolithic upload (POST, then PUT
+ * with the digest), then the manifest's exact bytes.
+ */
+public final class RegistrySeeder {
+  private static final HttpClient HTTP =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(10))
+          .build();
+
+  private RegistrySeeder() {}
+
+  /** Seeds the image (children of an index first) under {@code tag}, or by digest when null. */
+  public static void seed(RealRegistry registry, ImageRef repo, TestImage image, String tag)
+      throws IOException, InterruptedException {
+    for (TestImage child : image.children()) {
+      seed(registry, repo, child, null);
+    }
+    String auth = registry.authorization(repo.repository());
+    for (Map.Entry<Digest, byte[]> blob : image.blobs().entrySet()) {
+      pushBlob(registry, repo, blob.getKey(), blob.getValue(), auth);
+    }
+    pushManifest(
+        registry,
+        repo,
+        tag != null ? tag : image.digest().toString(),
+        image.bytes(),
+        image.manifest().mediaType(),
+        auth);
+  }
+
+  private static URI uri(RealRegistry registry, ImageRef repo, String rest) {
+    return URI.create("http://" + registry.host() + "/v2/" + repo.repository() + "/" + rest);
+  }
+
+  private static HttpRequest.Builder request(URI uri, String auth) {
+    HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30));
+    if (auth != null) {
+      b.header("Authorization", auth);
+    }
+    return b;
+  }
+
+  public static void pushBlob(
+      RealRegistry registry, ImageRef repo, Digest digest, byte[] bytes, String auth)
+      throws IOException, InterruptedException {
+    URI blob = uri(registry, repo, "blobs/" + digest);
+    HttpResponse<Void> head =
+        HTTP.send(
+            request(blob, auth).method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
+            HttpResponse.BodyHandlers.discarding());
+    if (head.statusCode() == 200) {
+      return;
+    }
+    HttpResponse<String> start =
+        HTTP.send(
+            request(uri(registry, repo, "blobs/uploads/"), auth)
+                .POST(HttpRequest.BodyPublishers.noBody())
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    expect(start, 202, "start upload of " + digest);
+    String location = start.headers().firstValue("Location").orElseThrow();
+    URI upload = URI.create("http://" + registry.host() + "/").resolve(location);
+    String sep = upload.getRawQuery() == null ? "?" : "&";
+    HttpResponse<String> put =
+        HTTP.send(
+            request(URI.create(upload + sep + "digest=" + digest), auth)
+                .header("Content-Type", "application/octet-stream")
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(bytes))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    expect(put, 201, "upload of " + digest);
+  }
+
+  /** PUTs manifest bytes as they are under a tag or digest. */
+  public static void pushManifest(
+      RealRegistry registry,
+      ImageRef repo,
+      String reference,
+      byte[] bytes,
+      String mediaType,
+      String auth)
+      throws IOException, InterruptedException {
+    HttpResponse<String> put =
+        HTTP.send(
+            request(uri(registry, repo, "manifests/" + reference), auth)
+                .header("Content-Type", mediaType)
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(bytes))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    expect(put, 201, "push of manifest " + reference);
+  }
+
+  private static void expect(HttpResponse<String> r, int code, String what) {
+    if (r.statusCode() != code) {
+      throw new IllegalStateException(
+          what + ": the registry answered " + r.statusCode() + " " + r.body());
+    }
+  }
+}
