@@ -42,21 +42,40 @@ final class Layout {
 
   /** Opens an existing layout; NotFound if the directory or its {@code oci-layout} is missing. */
   static Layout open(String path) {
-    Path root = Path.of(path).toAbsolutePath().normalize();
-    if (!Files.isDirectory(root)) {
+    Path given = Path.of(path);
+    if (!Files.isDirectory(given)) {
       throw new OcitagException.NotFound("no OCI layout at '" + path + "': no such directory");
+    }
+    Path root;
+    try {
+      root = given.toRealPath();
+    } catch (IOException e) {
+      throw new OcitagException.Failed("cannot open layout '" + path + "': " + e.getMessage(), e);
     }
     Path marker = root.resolve("oci-layout");
     if (!Files.isRegularFile(marker)) {
       throw new OcitagException.NotFound(
           "'" + path + "' is not an OCI image layout: it has no oci-layout file");
     }
-    JsonNode version = readJson(marker, "oci-layout").get("imageLayoutVersion");
+    // Closing any descriptor of a file drops the process's POSIX lock on it, so this JVM opens
+    // oci-layout only under the same in-JVM lock that guards the file lock (see updateIndex).
+    JsonNode version;
+    ReentrantLock local = localLock(root);
+    local.lock();
+    try {
+      version = readJson(marker, "oci-layout").get("imageLayoutVersion");
+    } finally {
+      local.unlock();
+    }
     if (version == null || !version.isTextual()) {
       throw new OcitagException.InvalidInput(
           "corrupt oci-layout in '" + path + "': no imageLayoutVersion");
     }
     return new Layout(root);
+  }
+
+  private static ReentrantLock localLock(Path root) {
+    return LOCKS_IN_THIS_JVM.computeIfAbsent(root, r -> new ReentrantLock());
   }
 
   Path root() {
@@ -167,7 +186,7 @@ final class Layout {
    * write nothing.
    */
   <T> T updateIndex(Function<ArrayNode, T> change) {
-    ReentrantLock local = LOCKS_IN_THIS_JVM.computeIfAbsent(root, r -> new ReentrantLock());
+    ReentrantLock local = localLock(root);
     local.lock();
     try (FileChannel marker =
             FileChannel.open(root.resolve("oci-layout"), StandardOpenOption.WRITE);
