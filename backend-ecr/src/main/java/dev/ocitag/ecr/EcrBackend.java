@@ -65,13 +65,17 @@ public final class EcrBackend implements TagBackend, TagPolicy, BatchTagging {
 
   /** Opens a backend for the account and region the reference names or the options configure. */
   public static EcrBackend open(ImageRef ref, BackendOptions options) {
-    return open(ref, options, PutRateLimiter.fromEnvironment());
+    return open(ref, options, PutRateLimiter.fromEnvironment(), EcrClients.RetryTiming.DEFAULT);
   }
 
-  static EcrBackend open(ImageRef ref, BackendOptions options, PutRateLimiter putLimiter) {
+  static EcrBackend open(
+      ImageRef ref,
+      BackendOptions options,
+      PutRateLimiter putLimiter,
+      EcrClients.RetryTiming timing) {
     EcrClients.Target target = EcrClients.target(ref, options);
     return new EcrBackend(
-        EcrClients.build(target, options), target.registryId(), putLimiter, options);
+        EcrClients.build(target, options, timing), target.registryId(), putLimiter, options);
   }
 
   @Override

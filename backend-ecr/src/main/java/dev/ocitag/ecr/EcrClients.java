@@ -34,6 +34,19 @@ final class EcrClients {
   static final String ENDPOINT_ENV = "AWS_ENDPOINT_URL_ECR";
 
   /**
+   * Backoff between attempts: full jitter, exponential from the base up to the cap; throttling
+   * waits longer than other retryable failures.
+   */
+  record RetryTiming(Duration base, Duration cap, Duration throttledBase, Duration throttledCap) {
+    static final RetryTiming DEFAULT =
+        new RetryTiming(
+            Duration.ofMillis(100),
+            Duration.ofSeconds(5),
+            Duration.ofMillis(200),
+            Duration.ofSeconds(10));
+  }
+
+  /**
    * @param registryId the account, or null for the caller's own
    * @param region the region every call is signed for and sent to
    * @param fips whether the reference named a FIPS host
@@ -100,13 +113,16 @@ final class EcrClients {
   }
 
   static EcrClient build(Target target, BackendOptions options) {
+    return build(target, options, RetryTiming.DEFAULT);
+  }
+
+  static EcrClient build(Target target, BackendOptions options, RetryTiming timing) {
     StandardRetryStrategy retries =
         AwsRetryStrategy.configure(StandardRetryStrategy.builder())
             .maxAttempts(MAX_ATTEMPTS)
-            .backoffStrategy(
-                BackoffStrategy.exponentialDelay(Duration.ofMillis(100), Duration.ofSeconds(5)))
+            .backoffStrategy(BackoffStrategy.exponentialDelay(timing.base(), timing.cap()))
             .throttlingBackoffStrategy(
-                BackoffStrategy.exponentialDelay(Duration.ofMillis(200), Duration.ofSeconds(10)))
+                BackoffStrategy.exponentialDelay(timing.throttledBase(), timing.throttledCap()))
             // A big tagging run meets many throttles by design; a drained retry bucket would
             // fail the rest of it at once.
             .circuitBreakerEnabled(false)

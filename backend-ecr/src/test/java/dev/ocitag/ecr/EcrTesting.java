@@ -3,6 +3,7 @@ package dev.ocitag.ecr;
 import dev.ocitag.core.BackendOptions;
 import dev.ocitag.core.ImageRef;
 import dev.ocitag.ecr.testing.FakeEcr;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -46,13 +47,19 @@ final class EcrTesting {
     return new CopyOnWriteArrayList<>();
   }
 
+  /** The retry policy's shape, with short waits. */
+  static final EcrClients.RetryTiming FAST_RETRIES =
+      new EcrClients.RetryTiming(
+          Duration.ofMillis(5), Duration.ofMillis(50), Duration.ofMillis(5), Duration.ofMillis(50));
+
   /** A backend with a PutImage rate high enough not to slow the tests down. */
   static EcrBackend open(FakeEcr fake) {
     return open(fake, options(fake));
   }
 
   static EcrBackend open(FakeEcr fake, BackendOptions options) {
-    return EcrBackend.open(ImageRef.parse("ecr:any"), options, new PutRateLimiter(10_000, 100));
+    return EcrBackend.open(
+        ImageRef.parse("ecr:any"), options, new PutRateLimiter(10_000, 100), FAST_RETRIES);
   }
 
   static String newRepositoryName(String prefix) {

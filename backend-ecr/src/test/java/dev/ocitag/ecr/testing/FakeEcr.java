@@ -119,6 +119,7 @@ public final class FakeEcr implements AutoCloseable {
   private volatile boolean credentialsExpired;
   private volatile int latencyMillis;
   private volatile int maxPageSize = 1000;
+  private volatile boolean stripTrailingNewline;
   // Serializes writes, as ECR's per-repository consistency does for a tag.
   private final Object writeLock = new Object();
 
@@ -282,6 +283,14 @@ public final class FakeEcr implements AutoCloseable {
   /** Adds this much latency to every answer, to model the network to a real region. */
   public void latency(int millis) {
     latencyMillis = millis;
+  }
+
+  /**
+   * Models a client that loses the manifest's trailing newline on the way (as shell command
+   * substitution does): PutImage then stores other bytes than were sent.
+   */
+  public void stripTrailingNewlineOnPut(boolean strip) {
+    stripTrailingNewline = strip;
   }
 
   /** Caps ListImages pages below maxResults (ECR may return fewer), to test paging cheaply. */
@@ -625,7 +634,11 @@ public final class FakeEcr implements AutoCloseable {
     if (manifestNode == null || !manifestNode.isTextual() || manifestNode.asText().isEmpty()) {
       throw EcrError.of("InvalidParameterException", "imageManifest is required");
     }
-    byte[] bytes = manifestNode.asText().getBytes(StandardCharsets.UTF_8);
+    String text = manifestNode.asText();
+    if (stripTrailingNewline && text.endsWith("\n")) {
+      text = text.substring(0, text.length() - 1);
+    }
+    byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
     if (manifestNode.asText().length() > MAX_MANIFEST_BYTES || bytes.length > MAX_MANIFEST_BYTES) {
       throw EcrError.of(
           "InvalidParameterException",
@@ -711,7 +724,7 @@ public final class FakeEcr implements AutoCloseable {
     if (tag != null) {
       imageId.put("imageTag", tag);
     }
-    image.put("imageManifest", manifestNode.asText());
+    image.put("imageManifest", text);
     image.put("imageManifestMediaType", mediaType);
     return response;
   }

@@ -1,0 +1,62 @@
+package dev.ocitag.ecr;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ocitag.core.BackendOptions;
+import dev.ocitag.core.ImageRef;
+import dev.ocitag.core.Manifest;
+import dev.ocitag.core.engine.Outcome;
+import dev.ocitag.core.engine.TagEngine;
+import dev.ocitag.core.engine.TagReport;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfEnvironmentVariable;
+
+/**
+ * Against real Amazon ECR, only when {@code OCITAG_LIVE_ECR_REPO} names an existing image, e.g.
+ * {@code 123456789012.dkr.ecr.eu-west-1.amazonaws.com/app:latest} or {@code ecr:app:latest} (with
+ * AWS_REGION). Uses the SDK's default credentials; puts one temporary tag and removes it.
+ */
+@EnabledIfEnvironmentVariable(
+    named = "OCITAG_LIVE_ECR_REPO",
+    matches = ".+",
+    disabledReason = "set OCITAG_LIVE_ECR_REPO=<ecr image with tag> to run against real ECR")
+class EcrLiveTest {
+
+  @Test
+  void retagsARealImageByteForByte() {
+    ImageRef source = ImageRef.parse(System.getenv("OCITAG_LIVE_ECR_REPO"));
+    BackendOptions options =
+        new BackendOptions(
+            false,
+            false,
+            null,
+            System.getenv("AWS_REGION"),
+            System.getenv("AWS_PROFILE"),
+            null,
+            null,
+            4,
+            System.out::println);
+    String tag = "ocitag-live-" + System.currentTimeMillis();
+    try (EcrBackend backend = EcrBackend.open(source, options)) {
+      Manifest manifest = backend.fetch(source);
+      ImageRef target = source.withTag(tag);
+      TagReport report =
+          new TagEngine(backend, TagEngine.Options.defaults()).tag(source, List.of(target));
+      try {
+        assertEquals(Outcome.CREATED, report.results().get(0).outcome(), report.toString());
+        assertArrayEquals(manifest.bytes(), backend.fetch(target).bytes());
+        assertEquals(Optional.of(manifest.digest()), backend.resolve(target));
+        assertTrue(backend.tags(source.repositoryRef()).anyMatch(tag::equals));
+        System.out.println(
+            "live ECR: " + source + " mutability " + backend.mutabilityOf(source).describe());
+      } finally {
+        backend.untag(target);
+      }
+      assertEquals(Optional.empty(), backend.resolve(target));
+    }
+  }
+}
