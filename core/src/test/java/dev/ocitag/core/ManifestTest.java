@@ -98,7 +98,11 @@ class ManifestTest {
 
     TestImage image = TestImages.ociImage("views");
     Manifest im = image.manifest();
-    assertEquals(image.blobs().keySet().iterator().next(), im.config().orElseThrow().digest());
+    Digest config = im.config().orElseThrow().digest();
+    Digest layer = im.layers().get(0).digest();
+    assertEquals(image.blobs().keySet(), java.util.Set.of(config, layer));
+    assertTrue(new String(image.blobs().get(config), StandardCharsets.UTF_8).contains("rootfs"));
+    assertEquals(image.blobs().get(layer).length, im.layers().get(0).size());
     assertEquals(1, im.layers().size());
     assertEquals(2, im.references().size());
     assertTrue(im.subject().isEmpty());

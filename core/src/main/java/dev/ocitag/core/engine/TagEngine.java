@@ -87,8 +87,7 @@ public final class TagEngine {
 
   /** Tags an already fetched source manifest. */
   public TagReport tag(ImageRef source, Manifest manifest, List<ImageRef> plan) {
-    Map<ImageRef, Optional<Digest>> known =
-        backend instanceof BatchTagging batch ? batch.resolveAll(plan) : Map.of();
+    Map<ImageRef, Optional<Digest>> known = resolveAll(plan);
     List<TagResult> results = new ArrayList<>(plan.size());
     int threads = Math.min(options.parallelism(), plan.size());
     if (threads <= 1) {
@@ -117,13 +116,26 @@ public final class TagEngine {
     return new TagReport(source, manifest, results, options.dryRun());
   }
 
+  /**
+   * Where a backend resolves many tags in few calls ({@link BatchTagging}), the current digest of
+   * every target; else an empty map, and {@link #tagOne} resolves each target itself.
+   */
+  public Map<ImageRef, Optional<Digest>> resolveAll(List<ImageRef> targets) {
+    return backend instanceof BatchTagging batch ? batch.resolveAll(targets) : Map.of();
+  }
+
   private static Thread daemon(Runnable r) {
     Thread t = new Thread(r, "ocitag-tag");
     t.setDaemon(true);
     return t;
   }
 
-  private TagResult tagOne(Manifest manifest, ImageRef target, Optional<Digest> knownCurrent) {
+  /**
+   * Decides one target's outcome and writes it if it must change. {@code knownCurrent} is where the
+   * tag points now when already known (from {@link #resolveAll}), or null to ask the backend.
+   * Failures end up in the result, never thrown.
+   */
+  public TagResult tagOne(Manifest manifest, ImageRef target, Optional<Digest> knownCurrent) {
     Digest wanted = manifest.digest();
     Digest previous = null;
     try {
