@@ -106,12 +106,18 @@ final class EcrErrors {
   private static OcitagException mapClient(String what, SdkException e) {
     String message = String.valueOf(e.getMessage());
     String lower = message.toLowerCase(Locale.ROOT);
-    if (lower.contains("unable to load credentials")
-        || lower.contains("credentials")
-            && (lower.contains("expired") || lower.contains("not found"))
-        || lower.contains("sso") && lower.contains("token")) {
+    if (lower.startsWith("unable to load credentials from any of the providers")) {
+      // The SDK's message lists every provider of the chain with its reason: pages, not a line.
       return new OcitagException.Denied(
-          what + ": no usable AWS credentials; " + CREDENTIALS_HINT + " (" + firstLine(e) + ")", e);
+          what
+              + ": no AWS credentials found (environment, system properties, web identity,"
+              + " profile, container, instance metadata); "
+              + CREDENTIALS_HINT,
+          e);
+    }
+    if (lower.contains("credential") || lower.contains("sso") && lower.contains("token")) {
+      return new OcitagException.Denied(
+          what + ": no usable AWS credentials (" + brief(message) + "); " + CREDENTIALS_HINT, e);
     }
     if (lower.contains("unable to load region")) {
       return new OcitagException.InvalidInput("no AWS region: " + REGION_HINT, e);
@@ -126,7 +132,14 @@ final class EcrErrors {
               + ")",
           e);
     }
-    return new OcitagException.Failed(what + ": " + firstLine(e), e);
+    return new OcitagException.Failed(what + ": " + brief(message), e);
+  }
+
+  /** The first line, at most 200 characters. */
+  private static String brief(String message) {
+    int nl = message.indexOf('\n');
+    String line = nl < 0 ? message : message.substring(0, nl);
+    return line.length() <= 200 ? line : line.substring(0, 197) + "...";
   }
 
   private static String serviceMessage(AwsServiceException e) {
