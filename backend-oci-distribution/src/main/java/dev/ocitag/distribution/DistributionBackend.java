@@ -31,6 +31,7 @@ import javax.net.ssl.SSLException;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509TrustManager;
 import okhttp3.ConnectionPool;
+import okhttp3.ConnectionSpec;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
@@ -75,7 +76,12 @@ public final class DistributionBackend implements TagBackend {
       throw new OcitagException.InvalidInput(
           "'" + ref + "' is not a registry reference (the distribution backend serves those)");
     }
-    RegistryEndpoint endpoint = RegistryEndpoint.of(ref, options.plainHttp());
+    return open(RegistryEndpoint.of(ref, options.plainHttp()), options, settings);
+  }
+
+  /** Opens a backend for an endpoint given as it is (tests point it at their own servers). */
+  static DistributionBackend open(
+      RegistryEndpoint endpoint, BackendOptions options, Settings settings) {
     Consumer<String> debug = options.debug() == null ? null : options::debug;
     OkHttpClient.Builder base =
         new OkHttpClient.Builder()
@@ -86,7 +92,10 @@ public final class DistributionBackend implements TagBackend {
             .connectionPool(
                 new ConnectionPool(Math.max(5, options.parallelism()), 5, TimeUnit.MINUTES))
             .followRedirects(true);
-    if (options.insecure()) {
+    if (!endpoint.base().isHttps()) {
+      // plain HTTP: no TLS set-up at all (it costs a cold CLI a few hundred milliseconds)
+      base.connectionSpecs(List.of(ConnectionSpec.CLEARTEXT));
+    } else if (options.insecure()) {
       trustEverything(base);
     }
     if (debug != null) {

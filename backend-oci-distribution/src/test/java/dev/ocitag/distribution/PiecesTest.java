@@ -1,0 +1,184 @@
+package dev.ocitag.distribution;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ocitag.core.ImageRef;
+import dev.ocitag.core.OcitagException;
+import dev.ocitag.core.TagBackendProvider;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.ServiceLoader;
+import okhttp3.Headers;
+import okhttp3.HttpUrl;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** The small parts: endpoints, challenges, docker config, redaction, retry timing, the provider. */
+class PiecesTest {
+  @TempDir Path temp;
+
+  @ParameterizedTest
+  @CsvSource({
+    "127.0.0.1:5000/a:1, http://127.0.0.1:5000/v2/, true",
+    "127.1.2.3/a:1, http://127.1.2.3/v2/, true",
+    "localhost:5000/a:1, http://localhost:5000/v2/, true",
+    "[::1]:5000/a:1, http://[::1]:5000/v2/, true",
+    "registry.example:5000/a:1, https://registry.example:5000/v2/, false",
+    "alpine:3, https://registry-1.docker.io/v2/, false",
+    "128.0.0.1/a:1, https://128.0.0.1/v2/, false",
+  })
+  void endpoints(String ref, String base, boolean loopback) {
+    RegistryEndpoint e = RegistryEndpoint.of(ImageRef.parse(ref), false);
+    assertEquals(base, e.base().toString());
+    assertEquals(loopback, e.loopback());
+  }
+
+  @Test
+  void plainHttpIsHonouredAndRepositoryPathsStaySegments() {
+    RegistryEndpoint e = RegistryEndpoint.of(ImageRef.parse("registry.example/team/app:1"), true);
+    assertEquals(
+        "http://registry.example/v2/team/app/manifests/1",
+        e.url("team/app", "manifests", "1").toString());
+    assertEquals("docker.io", RegistryEndpoint.of(ImageRef.parse("alpine"), false).registry());
+  }
+
+  @Test
+  void challengesParseQuotedParametersWithCommas() {
+    Challenge c =
+        Challenge.pick(
+            List.of(
+                "Basic realm=\"x\"",
+                "Bearer realm=\"https://auth.example/token\",service=\"registry.example\","
+                    + "scope=\"repository:a/b:pull,push repository:c:pull\",error=\"insufficient_scope\""));
+    assertEquals("bearer", c.scheme());
+    assertEquals("https://auth.example/token", c.param("realm"));
+    assertEquals("repository:a/b:pull,push repository:c:pull", c.param("scope"));
+    assertEquals("basic", Challenge.pick(List.of("basic realm=\"Registry Realm\"")).scheme());
+    assertNull(Challenge.pick(List.of()));
+  }
+
+  @Test
+  void dockerConfigReadsAuthUsernamePasswordAndIdentityTokens() throws Exception {
+    Files.writeString(
+        temp.resolve("config.json"),
+        "{\"auths\":{"
+            + "\"https://index.docker.io/v1/\":{\"auth\":\"aHViOmh1Yi1wdw==\"},"
+            + "\"https://reg.example:5000/v1/\":{\"username\":\"u\",\"password\":\"p:w\"},"
+            + "\"id.example\":{\"identitytoken\":\"refresh-me\"},"
+            + "\"empty.example\":{}}}");
+    DockerConfig config = DockerConfig.load(temp, Map.of());
+
+    Credentials hub = config.credentialsFor("docker.io").orElseThrow();
+    assertEquals("hub", hub.username());
+    assertEquals("hub-pw", hub.password());
+    assertEquals("p:w", config.credentialsFor("reg.example:5000").orElseThrow().password());
+    assertTrue(config.credentialsFor("id.example").orElseThrow().isIdentityToken());
+    assertEquals(Optional.empty(), config.credentialsFor("empty.example"));
+    assertEquals(Optional.empty(), config.credentialsFor("other.example"));
+    assertFalse(hub.toString().contains("hub-pw"));
+  }
+
+  @Test
+  void dockerConfigComesFromTheFlagThenDockerConfigThenHome() throws Exception {
+    Path fromEnv = Files.createDirectories(temp.resolve("env"));
+    Files.writeString(
+        fromEnv.resolve("config.json"), "{\"auths\":{\"r.example\":{\"auth\":\"YTpi\"}}}");
+    assertEquals(
+        "a",
+        DockerConfig.load(null, Map.of("DOCKER_CONFIG", fromEnv.toString()))
+            .credentialsFor("r.example")
+            .orElseThrow()
+            .username());
+    assertEquals(
+        Optional.empty(),
+        DockerConfig.load(temp.resolve("nothing"), Map.of("DOCKER_CONFIG", fromEnv.toString()))
+            .credentialsFor("r.example"));
+    Files.writeString(temp.resolve("config.json"), "{not json");
+    assertThrows(OcitagException.InvalidInput.class, () -> DockerConfig.load(temp, Map.of()));
+  }
+
+  @Test
+  void aMissingCredentialHelperIsAClearFailure() throws Exception {
+    Files.writeString(temp.resolve("config.json"), "{\"credsStore\":\"nosuchstore\"}");
+    OcitagException e =
+        assertThrows(
+            OcitagException.Failed.class,
+            () ->
+                DockerConfig.load(temp, Map.of("PATH", temp.toString()))
+                    .credentialsFor("r.example"));
+    assertTrue(e.getMessage().contains("docker-credential-nosuchstore"), e.getMessage());
+  }
+
+  @Test
+  void debugLinesRedactSecrets() {
+    Headers h =
+        new Headers.Builder()
+            .add("Authorization", "Bearer eyJsecret")
+            .add("Cookie", "session=abc")
+            .add("Accept", "x")
+            .build();
+    String line = DebugLog.headers(h, null);
+    assertFalse(line.contains("eyJsecret") || line.contains("abc"), line);
+    assertTrue(line.contains("Authorization: Bearer <redacted>"), line);
+    String url =
+        DebugLog.redact(HttpUrl.get("https://u:p@auth.example/token?refresh_token=r1&scope=s"));
+    assertFalse(url.contains("r1") || url.contains("u:p"), url);
+  }
+
+  @Test
+  void retryAfterTakesSecondsAndDatesAndBackoffIsBounded() {
+    assertEquals(Duration.ofSeconds(7), RetryInterceptor.parseRetryAfter("7"));
+    assertNull(RetryInterceptor.parseRetryAfter("soon"));
+    assertEquals(Duration.ZERO, RetryInterceptor.parseRetryAfter("Wed, 21 Oct 2015 07:28:00 GMT"));
+    RetryInterceptor retry = new RetryInterceptor(Settings.defaults(), null);
+    for (int attempt = 1; attempt < 40; attempt++) {
+      assertTrue(retry.backoff(attempt).compareTo(Settings.defaults().maxBackoff()) <= 0);
+    }
+    assertTrue(RetryInterceptor.retryableStatus(503) && RetryInterceptor.retryableStatus(429));
+    assertFalse(RetryInterceptor.retryableStatus(501) || RetryInterceptor.retryableStatus(404));
+  }
+
+  @Test
+  void linkHeadersWithOtherRelationsAreNotFollowed() {
+    HttpUrl page = HttpUrl.get("https://r.example/v2/a/tags/list?n=2");
+    assertNull(
+        DistributionBackend.nextPage(page, List.of("</v2/a/tags/list?last=b>; rel=\"prev\"")));
+    assertEquals(
+        "https://r.example/v2/a/tags/list?last=b&n=2",
+        DistributionBackend.nextPage(
+                page,
+                List.of("<https://x/>; rel=\"prev\", </v2/a/tags/list?last=b&n=2>; rel=\"next\""))
+            .toString());
+  }
+
+  @Test
+  void theProviderIsFoundAndLoadsNoHttpClassUntilOpened() throws Exception {
+    assertTrue(
+        ServiceLoader.load(TagBackendProvider.class).stream()
+            .anyMatch(p -> p.type() == DistributionBackendProvider.class));
+    // a class loader that sees this module and core, but not OkHttp (nor Kotlin, Okio)
+    URL module =
+        DistributionBackendProvider.class.getProtectionDomain().getCodeSource().getLocation();
+    URL core = ImageRef.class.getProtectionDomain().getCodeSource().getLocation();
+    try (URLClassLoader isolated =
+        new URLClassLoader(new URL[] {module, core}, ClassLoader.getPlatformClassLoader())) {
+      Class<?> provider = isolated.loadClass(DistributionBackendProvider.class.getName());
+      Object instance = provider.getConstructor().newInstance();
+      Object transport = provider.getMethod("transport").invoke(instance);
+      assertEquals("DISTRIBUTION", transport.toString());
+      assertThrows(ClassNotFoundException.class, () -> isolated.loadClass("okhttp3.OkHttpClient"));
+    }
+  }
+}
