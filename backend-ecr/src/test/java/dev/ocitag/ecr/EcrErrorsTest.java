@@ -228,6 +228,53 @@ class EcrErrorsTest {
   }
 
   @Test
+  void theRegistryIdOptionNamesTheAccount() {
+    TestImage image = TestImages.ociImage("registry-id");
+    fake.seed(repo, image, "src");
+    BackendOptions o = EcrTesting.options(fake);
+    BackendOptions own =
+        new BackendOptions(
+            false, false, null, "us-east-1", null, o.endpointUrl(), FakeEcr.ACCOUNT, 1, null);
+    try (EcrBackend b = EcrBackend.open(ref(":src"), own)) {
+      assertEquals(image.digest(), b.fetch(ref(":src")).digest());
+    }
+    BackendOptions other =
+        new BackendOptions(
+            false, false, null, "us-east-1", null, o.endpointUrl(), "210987654321", 1, null);
+    try (EcrBackend b = EcrBackend.open(ref(":src"), other)) {
+      var e = assertThrows(OcitagException.NotFound.class, () -> b.fetch(ref(":src")));
+      assertTrue(e.getMessage().contains("210987654321"), e.getMessage());
+    }
+  }
+
+  @Test
+  void aProfileGivesRegionAndCredentials(@TempDir Path dir) throws Exception {
+    TestImage image = TestImages.ociImage("profile");
+    fake.seed(repo, image, "src");
+    java.nio.file.Files.writeString(
+        dir.resolve("config"), "[profile ocitag-demo]\nregion = ca-central-1\n");
+    java.nio.file.Files.writeString(
+        dir.resolve("credentials"),
+        "[ocitag-demo]\naws_access_key_id = "
+            + FakeEcr.ACCESS_KEY
+            + "\naws_secret_access_key = "
+            + FakeEcr.SECRET_KEY
+            + "\n");
+    EcrTesting.clearCredentials();
+    BackendOptions o = EcrTesting.options(fake);
+    BackendOptions profile =
+        new BackendOptions(false, false, null, null, "ocitag-demo", o.endpointUrl(), null, 1, null);
+    withAwsConfig(
+        dir,
+        () -> {
+          try (EcrBackend b = EcrBackend.open(ref(":src"), profile)) {
+            assertEquals(image.digest(), b.fetch(ref(":src")).digest());
+          }
+        });
+    assertTrue(fake.regionsSeen().contains("ca-central-1"), fake.regionsSeen().toString());
+  }
+
+  @Test
   void aBadRegistryIdOrEndpointIsInvalidInput() {
     BackendOptions o = EcrTesting.options(fake);
     BackendOptions badId =
@@ -298,6 +345,11 @@ class EcrErrorsTest {
 
   /** Points the SDK at empty AWS config files and away from instance metadata, then restores. */
   private static void withIsolatedAwsConfig(Path dir, Runnable body) {
+    withAwsConfig(dir, body);
+  }
+
+  /** Points the SDK at DIR/config and DIR/credentials and away from instance metadata. */
+  private static void withAwsConfig(Path dir, Runnable body) {
     String[] keys = {"aws.configFile", "aws.sharedCredentialsFile", "aws.disableEc2Metadata"};
     String[] saved = new String[keys.length];
     for (int i = 0; i < keys.length; i++) {
