@@ -29,6 +29,7 @@ import picocli.CommandLine.ScopeType;
       DigestCommand.class,
       TagsCommand.class,
       UntagCommand.class,
+      BatchCommand.class,
       CommandLine.HelpCommand.class
     },
     footerHeading = "%nReferences:%n",

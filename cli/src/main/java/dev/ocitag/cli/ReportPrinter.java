@@ -26,6 +26,29 @@ final class ReportPrinter {
       json(out, g -> writeReport(g, report));
       return;
     }
+    printLines(report, out);
+  }
+
+  /** A batch: text lines for every tag of every source, or {@code {"reports": [report...]}}. */
+  static void printBatch(List<TagReport> reports, Main.Format format, PrintStream out) {
+    if (format == Main.Format.json) {
+      json(
+          out,
+          g -> {
+            g.writeStartObject();
+            g.writeArrayFieldStart("reports");
+            for (TagReport report : reports) {
+              writeReport(g, report);
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+          });
+      return;
+    }
+    reports.forEach(report -> printLines(report, out));
+  }
+
+  private static void printLines(TagReport report, PrintStream out) {
     for (TagResult r : report.results()) {
       StringBuilder line = new StringBuilder();
       line.append(String.format("%-9s %s", r.outcome().label(), r.target()));
@@ -49,9 +72,11 @@ final class ReportPrinter {
     g.writeStartObject();
     g.writeObjectFieldStart("source");
     g.writeStringField("ref", report.source().toString());
-    g.writeStringField("digest", report.manifest().digest().toString());
-    g.writeStringField("mediaType", report.manifest().mediaType());
-    g.writeNumberField("size", report.manifest().size());
+    if (report.manifest() != null) { // null when the source itself could not be fetched
+      g.writeStringField("digest", report.manifest().digest().toString());
+      g.writeStringField("mediaType", report.manifest().mediaType());
+      g.writeNumberField("size", report.manifest().size());
+    }
     g.writeEndObject();
     g.writeBooleanField("dryRun", report.dryRun());
     g.writeArrayFieldStart("results");

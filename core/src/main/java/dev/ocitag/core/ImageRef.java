@@ -243,9 +243,8 @@ public record ImageRef(
 
   /** The same repository with this tag and no digest. */
   public ImageRef withTag(String newTag) {
-    String text = toString();
     if (transport == Transport.OCI_LAYOUT) {
-      validateLayoutTag(text + " -> " + newTag, newTag);
+      validateLayoutTag(newTag, newTag);
     } else {
       validateTag(newTag, newTag);
     }

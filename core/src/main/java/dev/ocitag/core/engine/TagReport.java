@@ -7,6 +7,8 @@ import java.util.List;
 /**
  * The outcome of putting tags on one source, one result per target in the order given.
  *
+ * @param manifest the source's manifest, or null when the source could not be fetched (then every
+ *     result is failed and says why)
  * @param dryRun true when nothing was written and the outcomes are what would happen
  */
 public record TagReport(

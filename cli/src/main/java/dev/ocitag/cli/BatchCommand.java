@@ -1,0 +1,287 @@
+package dev.ocitag.cli;
+
+import dev.ocitag.core.BackendOptions;
+import dev.ocitag.core.Backends;
+import dev.ocitag.core.Digest;
+import dev.ocitag.core.ImageRef;
+import dev.ocitag.core.Manifest;
+import dev.ocitag.core.OcitagException;
+import dev.ocitag.core.TagBackend;
+import dev.ocitag.core.engine.Outcome;
+import dev.ocitag.core.engine.TagEngine;
+import dev.ocitag.core.engine.TagReport;
+import dev.ocitag.core.engine.TagResult;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+@Command(
+    name = "batch",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Run many retags from FILE (or - for standard input), across repositories and registries.",
+      "Text: one retag per line, SOURCE TARGET... (# starts a comment).",
+      "JSON: [{\"source\": \"REF\", \"targets\": [\"TAG|REF\", ...]}, ...].",
+      "Every line is checked before anything is written. Run it again after an interruption:",
+      "what was done is reported unchanged and the rest is finished."
+    })
+final class BatchCommand implements Callable<Integer> {
+  @ParentCommand Main main;
+
+  @Parameters(paramLabel = "FILE", description = "The retags, or - for standard input")
+  String file;
+
+  @Option(
+      names = {"-j", "--jobs"},
+      paramLabel = "N",
+      description = "Requests under way at once (default: ${DEFAULT-VALUE})")
+  int jobs = 16;
+
+  @Option(names = "--dry-run", description = "Decide and print every outcome, write nothing")
+  boolean dryRun;
+
+  @Option(names = "--no-overwrite", description = "Block tags that point at another image")
+  boolean noOverwrite;
+
+  @Override
+  public Integer call() throws Exception {
+    if (jobs < 1) {
+      throw new OcitagException.InvalidInput("--jobs must be at least 1");
+    }
+    BatchFile batch = BatchFile.parse(read());
+    long started = System.nanoTime();
+    BackendOptions options = main.backendOptions(jobs);
+    TagEngine.Options engineOptions = new TagEngine.Options(dryRun, noOverwrite, jobs);
+    Map<String, TagBackend> backends = new ConcurrentHashMap<>();
+    ExecutorService pool = Executors.newFixedThreadPool(jobs, BatchCommand::daemon);
+    Progress progress = Progress.start(batch.targetCount(), main.err, main.output);
+    try {
+      List<TagReport> reports = run(batch, backends, options, engineOptions, pool, progress);
+      progress.stop();
+      ReportPrinter.printBatch(reports, main.output, main.out);
+      Map<Outcome, Integer> counts = new EnumMap<>(Outcome.class);
+      int code = ExitCode.OK;
+      for (TagReport report : reports) {
+        code = ExitCode.worst(code, ExitCode.of(report));
+        report.results().forEach(r -> counts.merge(r.outcome(), 1, Integer::sum));
+      }
+      main.err.printf(
+          "ocitag batch: %d tags on %d sources in %.2f s:%s%s%n",
+          batch.targetCount(),
+          batch.retags().size(),
+          (System.nanoTime() - started) / 1e9,
+          summary(counts),
+          dryRun ? " (dry run, nothing written)" : "");
+      return code;
+    } finally {
+      progress.stop();
+      pool.shutdownNow();
+      backends.values().forEach(TagBackend::close);
+    }
+  }
+
+  private byte[] read() throws IOException {
+    if (file.equals("-")) {
+      return System.in.readAllBytes();
+    }
+    try {
+      return Files.readAllBytes(Path.of(file));
+    } catch (NoSuchFileException e) {
+      throw new OcitagException.NotFound("batch file '" + file + "' does not exist");
+    }
+  }
+
+  private static String summary(Map<Outcome, Integer> counts) {
+    StringBuilder s = new StringBuilder();
+    for (Outcome o : Outcome.values()) {
+      s.append(' ').append(counts.getOrDefault(o, 0)).append(' ').append(o.label()).append(',');
+    }
+    return s.substring(0, s.length() - 1);
+  }
+
+  /**
+   * Fetches every source once, then learns where batch-capable backends' targets point in a few
+   * calls, then decides and writes every target on one bounded pool.
+   */
+  private List<TagReport> run(
+      BatchFile batch,
+      Map<String, TagBackend> backends,
+      BackendOptions options,
+      TagEngine.Options engineOptions,
+      ExecutorService pool,
+      Progress progress)
+      throws InterruptedException, ExecutionException {
+    Map<ImageRef, Future<Manifest>> sources = new LinkedHashMap<>();
+    for (ImageRef source : batch.retags().keySet()) {
+      sources.put(source, pool.submit(() -> backend(backends, source, options).fetch(source)));
+    }
+    Map<ImageRef, Future<Map<ImageRef, Optional<Digest>>>> known = new LinkedHashMap<>();
+    batch
+        .retags()
+        .forEach(
+            (source, targets) ->
+                known.put(
+                    source,
+                    pool.submit(
+                        () -> {
+                          try {
+                            return engine(backends, source, options, engineOptions)
+                                .resolveAll(targets);
+                          } catch (OcitagException e) {
+                            return Map.<ImageRef, Optional<Digest>>of(); // each target says why
+                          }
+                        })));
+    Map<ImageRef, List<Future<TagResult>>> pending = new LinkedHashMap<>();
+    Map<ImageRef, Manifest> manifests = new LinkedHashMap<>();
+    List<TagReport> failedSources = new ArrayList<>();
+    for (Map.Entry<ImageRef, List<ImageRef>> retag : batch.retags().entrySet()) {
+      ImageRef source = retag.getKey();
+      Manifest manifest;
+      try {
+        manifest = sources.get(source).get();
+      } catch (ExecutionException e) {
+        OcitagException why =
+            e.getCause() instanceof OcitagException o
+                ? o
+                : new OcitagException.Failed(String.valueOf(e.getCause()), e.getCause());
+        failedSources.add(sourceFailed(source, retag.getValue(), why));
+        progress.advance(retag.getValue().size());
+        continue;
+      }
+      manifests.put(source, manifest);
+      TagEngine engine = engine(backends, source, options, engineOptions);
+      Map<ImageRef, Optional<Digest>> current = known.get(source).get();
+      List<Future<TagResult>> results = new ArrayList<>();
+      for (ImageRef target : retag.getValue()) {
+        results.add(
+            pool.submit(
+                () -> {
+                  try {
+                    return engine.tagOne(manifest, target, current.get(target));
+                  } finally {
+                    progress.advance(1);
+                  }
+                }));
+      }
+      pending.put(source, results);
+    }
+    List<TagReport> reports = new ArrayList<>();
+    for (Map.Entry<ImageRef, List<Future<TagResult>>> e : pending.entrySet()) {
+      List<TagResult> results = new ArrayList<>();
+      for (Future<TagResult> f : e.getValue()) {
+        results.add(f.get());
+      }
+      reports.add(new TagReport(e.getKey(), manifests.get(e.getKey()), results, dryRun));
+    }
+    reports.addAll(failedSources);
+    return reports;
+  }
+
+  private TagReport sourceFailed(ImageRef source, List<ImageRef> targets, OcitagException why) {
+    String reason = "source " + source + ": " + Main.oneLine(why.getMessage());
+    List<TagResult> results = new ArrayList<>();
+    for (ImageRef t : targets) {
+      results.add(new TagResult(t, Outcome.FAILED, null, null, reason, why));
+    }
+    return new TagReport(source, null, results, dryRun);
+  }
+
+  private static TagEngine engine(
+      Map<String, TagBackend> backends,
+      ImageRef source,
+      BackendOptions options,
+      TagEngine.Options engineOptions) {
+    return new TagEngine(backend(backends, source, options), engineOptions);
+  }
+
+  /** One backend per store (registry, ECR account and region, layout), shared by every retag. */
+  private static TagBackend backend(
+      Map<String, TagBackend> backends, ImageRef ref, BackendOptions options) {
+    String store =
+        ref.transport()
+            + " "
+            + (ref.transport() == ImageRef.Transport.OCI_LAYOUT
+                ? ref.repository()
+                : ref.registry());
+    return backends.computeIfAbsent(store, s -> Backends.open(ref, options));
+  }
+
+  private static Thread daemon(Runnable r) {
+    Thread t = new Thread(r, "ocitag-batch");
+    t.setDaemon(true);
+    return t;
+  }
+
+  /** A progress line on stderr, redrawn a few times a second, only for a person at a terminal. */
+  static final class Progress {
+    private final AtomicInteger done = new AtomicInteger();
+    private final int total;
+    private final java.io.PrintStream err;
+    private final Thread painter;
+
+    private Progress(int total, java.io.PrintStream err, boolean show) {
+      this.total = total;
+      this.err = err;
+      this.painter = show ? new Thread(this::paint, "ocitag-progress") : null;
+      if (painter != null) {
+        painter.setDaemon(true);
+        painter.start();
+      }
+    }
+
+    static Progress start(int total, java.io.PrintStream err, Main.Format format) {
+      return new Progress(total, err, System.console() != null && format == Main.Format.text);
+    }
+
+    void advance(int n) {
+      done.addAndGet(n);
+    }
+
+    private void paint() {
+      try {
+        while (!Thread.currentThread().isInterrupted()) {
+          int d = done.get();
+          int width = 30;
+          int filled = total == 0 ? width : (int) ((long) d * width / total);
+          err.print(
+              "\r[" + "#".repeat(filled) + " ".repeat(width - filled) + "] " + d + "/" + total);
+          err.flush();
+          Thread.sleep(200);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+
+    void stop() {
+      if (painter != null && painter.isAlive()) {
+        painter.interrupt();
+        try {
+          painter.join(1000);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        err.print("\r" + " ".repeat(60) + "\r");
+        err.flush();
+      }
+    }
+  }
+}
