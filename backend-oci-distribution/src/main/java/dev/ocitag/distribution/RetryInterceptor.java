@@ -1,6 +1,5 @@
 package dev.ocitag.distribution;
 
-import dev.ocitag.core.OcitagException;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.UnknownHostException;
@@ -120,10 +119,5 @@ final class RetryInterceptor implements Interceptor {
       Thread.currentThread().interrupt();
       throw new InterruptedIOException("interrupted while waiting to retry");
     }
-  }
-
-  /** For messages: a hint that a limit was hit after retries. */
-  static OcitagException exhausted(String what, IOException e) {
-    return new OcitagException.Transient(what + ": " + e.getMessage(), e);
   }
 }

@@ -169,11 +169,14 @@ public final class RealRegistry implements BeforeAllCallback, AfterAllCallback {
     stop();
   }
 
-  /** The registry binary: {@code OCITAG_REGISTRY_BIN}, else docker-registry or registry. */
+  /**
+   * The registry binary: {@code OCITAG_REGISTRY_BIN} when set, else docker-registry or registry.
+   */
   public static Path findBinary() {
     String env = System.getenv("OCITAG_REGISTRY_BIN");
-    if (env != null && !env.isBlank() && Files.isExecutable(Path.of(env))) {
-      return Path.of(env);
+    if (env != null && !env.isBlank()) {
+      // set: that binary or none (so a run can also check what happens without one)
+      return Files.isExecutable(Path.of(env)) ? Path.of(env) : null;
     }
     String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin");
     for (String d : (path + ":/usr/bin:/usr/local/bin").split(":")) {
