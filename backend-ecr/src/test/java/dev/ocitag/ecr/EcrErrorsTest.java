@@ -152,6 +152,23 @@ class EcrErrorsTest {
   }
 
   @Test
+  void accessDeniedIsDeniedAndNamesThePermission() {
+    TestImage image = TestImages.ociImage("denied");
+    fake.seed(repo, image, "src");
+    fake.deny("PutImage", true);
+    try {
+      TagReport report =
+          new TagEngine(backend, TagEngine.Options.defaults()).tag(ref(":src"), List.of(ref(":x")));
+      var error = report.results().get(0).error();
+      assertTrue(error instanceof OcitagException.Denied, () -> String.valueOf(error));
+      assertTrue(error.getMessage().contains("ecr:PutImage"), error.getMessage());
+      assertEquals(1, fake.calls("PutImage"), "not retried");
+    } finally {
+      fake.deny("PutImage", false);
+    }
+  }
+
+  @Test
   void unknownAccessKeyIsDenied() {
     System.setProperty("aws.accessKeyId", "AKIAUNKNOWNKEY000000");
     try (EcrBackend other = EcrTesting.open(fake)) {

@@ -113,6 +113,7 @@ public final class FakeEcr implements AutoCloseable {
   private final Map<String, AtomicInteger> throttleNext = new ConcurrentHashMap<>();
   private final Map<String, Integer> throttleEvery = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> failNext = new ConcurrentHashMap<>();
+  private final Set<String> denied = ConcurrentHashMap.newKeySet();
   private final Set<String> regionsSeen = ConcurrentHashMap.newKeySet();
   private final Set<String> registryIdsSeen = ConcurrentHashMap.newKeySet();
   private final AtomicInteger badSignatures = new AtomicInteger();
@@ -273,6 +274,15 @@ public final class FakeEcr implements AutoCloseable {
   /** Answers the next {@code n} requests of an operation with HTTP 500 ServerException. */
   public void failNext(String operation, int n) {
     failNext.computeIfAbsent(operation, k -> new AtomicInteger()).addAndGet(n);
+  }
+
+  /** Answers an operation with AccessDeniedException, as IAM does without the permission. */
+  public void deny(String operation, boolean deny) {
+    if (deny) {
+      denied.add(operation);
+    } else {
+      denied.remove(operation);
+    }
   }
 
   /** From now on, answers every request with ExpiredTokenException (or stops doing so). */
@@ -448,6 +458,17 @@ public final class FakeEcr implements AutoCloseable {
     if (credentialsExpired) {
       throw new EcrError(
           400, "ExpiredTokenException", "The security token included in the request is expired");
+    }
+    if (denied.contains(operation)) {
+      throw EcrError.of(
+          "AccessDeniedException",
+          "User: arn:aws:iam::"
+              + ACCOUNT
+              + ":user/ocitag-test is not authorized to perform: ecr:"
+              + operation
+              + " because no identity-based policy allows the ecr:"
+              + operation
+              + " action");
     }
     AtomicInteger fail = failNext.get(operation);
     if (fail != null && fail.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
