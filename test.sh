@@ -20,4 +20,18 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
-exec mvn -B -ntp verify "$@"
+mvn -B -ntp verify "$@"
+
+# The README's first command, as a new user runs it: the launcher builds (and trains its class data
+# archive), tags a copy of the example layout, and skopeo agrees on the digest.
+copy="$(mktemp -d)"
+trap 'rm -rf "$copy"' EXIT
+cp -r examples/hello "$copy/hello"
+./ocitag tag "oci:$copy/hello:latest" v2 >/dev/null
+ours="$(./ocitag digest "oci:$copy/hello:v2")"
+theirs="sha256:$(skopeo inspect --raw "oci:$copy/hello:v2" | sha256sum | cut -d' ' -f1)"
+if [ "$ours" != "$theirs" ] || [ "$ours" != "$(./ocitag digest "oci:$copy/hello:latest")" ]; then
+  echo "launcher check: ocitag says $ours, skopeo says $theirs" >&2
+  exit 1
+fi
+echo "launcher check: ./ocitag tag and digest agree with skopeo ($ours)"

@@ -1,0 +1,108 @@
+package dev.ocitag.cli;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.ocitag.core.Digest;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The training run for the class data archive the launcher makes after a build ({@code
+ * -XX:ArchiveClassesAtExit}): it runs real commands so that the classes a short retag needs are
+ * archived. A registry and an ECR endpoint are played by a loopback server here; the ECR call ends
+ * in an error on purpose (it loads the SDK's request, signing and error paths).
+ *
+ * <p>Usage: {@code java -XX:ArchiveClassesAtExit=ocitag.jsa -cp ocitag.jar dev.ocitag.cli.Training
+ * EXAMPLE_LAYOUT}
+ */
+final class Training {
+  private static final String MANIFEST =
+      "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+          + "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":"
+          + "\"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a\","
+          + "\"size\":2},\"layers\":[]}";
+
+  private Training() {}
+
+  public static void main(String[] args) throws IOException {
+    PrintStream sink =
+        new PrintStream(OutputStream.nullOutputStream(), false, StandardCharsets.UTF_8);
+    String layout = args.length > 0 ? args[0] : "examples/hello";
+    HttpServer server =
+        HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    server.createContext("/", Training::answer);
+    server.start();
+    try {
+      String registry = "127.0.0.1:" + server.getAddress().getPort();
+      for (String format : new String[] {"text", "json"}) {
+        Main.run(
+            new String[] {"-o", format, "tag", "--dry-run", "oci:" + layout + ":latest", "t"},
+            sink,
+            sink);
+        Main.run(new String[] {"-o", format, "tag", registry + "/train:src", "t"}, sink, sink);
+        Main.run(new String[] {"-o", format, "digest", "oci:" + layout + ":latest"}, sink, sink);
+      }
+      Main.run(new String[] {"manifest", registry + "/train:src"}, sink, sink);
+      Main.run(new String[] {"tags", "oci:" + layout}, sink, sink);
+      System.setProperty("aws.accessKeyId", "AKIDTRAINING");
+      System.setProperty("aws.secretAccessKey", "training");
+      Main.run(
+          new String[] {
+            "--endpoint-url",
+            "http://" + registry,
+            "--region",
+            "us-east-1",
+            "tag",
+            "ecr:train:src",
+            "t"
+          },
+          sink,
+          sink);
+    } finally {
+      server.stop(0);
+    }
+  }
+
+  private static void answer(HttpExchange exchange) throws IOException {
+    String path = exchange.getRequestURI().getPath();
+    String method = exchange.getRequestMethod();
+    byte[] manifest = MANIFEST.getBytes(StandardCharsets.UTF_8);
+    byte[] body;
+    int status;
+    if (method.equals("POST")) { // the ECR API: JSON 1.1
+      exchange.getResponseHeaders().add("Content-Type", "application/x-amz-json-1.1");
+      status = 400;
+      body =
+          "{\"__type\":\"RepositoryNotFoundException\",\"message\":\"training run\"}"
+              .getBytes(StandardCharsets.UTF_8);
+    } else if (path.endsWith("/manifests/src")
+        || path.endsWith("/manifests/t") && method.equals("PUT")) {
+      exchange.getRequestBody().readAllBytes();
+      exchange
+          .getResponseHeaders()
+          .add("Content-Type", "application/vnd.oci.image.manifest.v1+json");
+      exchange.getResponseHeaders().add("Docker-Content-Digest", Digest.of(manifest).toString());
+      status = method.equals("PUT") ? 201 : 200;
+      body = method.equals("PUT") ? new byte[0] : manifest;
+    } else if (path.equals("/v2/") || path.equals("/v2")) {
+      status = 200;
+      body = "{}".getBytes(StandardCharsets.UTF_8);
+    } else {
+      exchange.getResponseHeaders().add("Content-Type", "application/json");
+      status = 404;
+      body =
+          "{\"errors\":[{\"code\":\"MANIFEST_UNKNOWN\",\"message\":\"manifest unknown\"}]}"
+              .getBytes(StandardCharsets.UTF_8);
+    }
+    boolean head = method.equals("HEAD");
+    exchange.sendResponseHeaders(status, head || body.length == 0 ? -1 : body.length);
+    if (!head && body.length > 0) {
+      exchange.getResponseBody().write(body);
+    }
+    exchange.close();
+  }
+}
