@@ -53,6 +53,21 @@ echo; echo "## IMMUTABLE_WITH_EXCLUSION 'dev-*' in 'mixed': excluded tags move, 
 run ./ocitag "${O[@]}" tag --dry-run ecr:mixed:src release dev-1 dev-2
 run ./ocitag "${O[@]}" tag ecr:mixed:src release dev-1 dev-2
 
+echo; echo "## 250 tags in one command, every 4th PutImage throttled (t0..t49 on src, m0..m49 on another image, n0..n149 new)"
+many=(); for i in $(seq 0 49); do many+=("t$i"); done
+for i in $(seq 0 49); do many+=("m$i"); done
+for i in $(seq 0 149); do many+=("n$i"); done
+./ocitag "${O[@]}" tag ecr:bench:src $(printf 't%s ' $(seq 0 49)) >/dev/null
+./ocitag "${O[@]}" tag ecr:bench:other $(printf 'm%s ' $(seq 0 49)) >/dev/null
+curl -s -X POST "$E/_fake/reset" >/dev/null
+curl -s -X POST "$E/_fake/throttle?op=PutImage&every=4" >/dev/null
+printf '\n$ OCITAG_ECR_PUT_RATE=100 ./ocitag tag ecr:bench:src t0..t49 m0..m49 n0..n149 | sort | uniq -c on the outcome\n'
+t0=$(date +%s.%N)
+OCITAG_ECR_PUT_RATE=100 ./ocitag "${O[@]}" tag ecr:bench:src "${many[@]}" | awk '{print $1}' | sort | uniq -c | sed 's/^/  /'
+printf '  exit %s, %.1f s\n' "${PIPESTATUS[0]}" "$(echo "$(date +%s.%N) - $t0" | bc)"
+calls
+curl -s -X POST "$E/_fake/throttle?op=PutImage&every=0" >/dev/null
+
 echo; echo "## registry host form: account and region from the host"
 run ./ocitag --endpoint-url "$E" tag 123456789012.dkr.ecr.eu-west-1.amazonaws.com/app:src from-host
 run ./ocitag --endpoint-url "$E" tag 210987654321.dkr.ecr.eu-west-1.amazonaws.com/app:src other-account

@@ -58,7 +58,8 @@ import javax.crypto.spec.SecretKeySpec;
  *
  * Operations: BatchGetImage, PutImage, DescribeRepositories, ListImages, BatchDeleteImage,
  * CreateRepository. {@code GET /_fake/counts} returns the counters as JSON; {@code POST
- * /_fake/reset} zeroes them.
+ * /_fake/reset} zeroes them; {@code POST /_fake/throttle?op=PutImage&every=4} throttles every 4th
+ * request of an operation ({@code every=0} stops).
  */
 public final class FakeEcr implements AutoCloseable {
   public static final String ACCESS_KEY = "AKIAOCITAGTESTKEY000";
@@ -425,6 +426,19 @@ public final class FakeEcr implements AutoCloseable {
       send(exchange, 200, JSON.valueToTree(counts()));
     } else if (path.equals("/_fake/reset")) {
       resetCounts();
+      send(exchange, 200, JSON.createObjectNode());
+    } else if (path.equals("/_fake/throttle")) {
+      // ?op=PutImage&every=4 (every=0 stops)
+      Map<String, String> q = new LinkedHashMap<>();
+      String query = exchange.getRequestURI().getQuery();
+      for (String pair : (query == null ? "" : query).split("&")) {
+        int eq = pair.indexOf('=');
+        if (eq > 0) {
+          q.put(pair.substring(0, eq), pair.substring(eq + 1));
+        }
+      }
+      throttleEvery(
+          q.getOrDefault("op", "PutImage"), Integer.parseInt(q.getOrDefault("every", "0")));
       send(exchange, 200, JSON.createObjectNode());
     } else {
       exchange.sendResponseHeaders(404, -1);

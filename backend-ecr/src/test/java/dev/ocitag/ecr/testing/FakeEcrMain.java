@@ -21,7 +21,7 @@ import dev.ocitag.core.testing.TestImages;
  *   <li>{@code locked} (IMMUTABLE): {@code same} (on src's digest), {@code taken} (another image);
  *   <li>{@code mixed} (IMMUTABLE_WITH_EXCLUSION, filter {@code dev-*}): {@code release} and {@code
  *       dev-1} (another image);
- *   <li>{@code bench} (MUTABLE): src only.
+ *   <li>{@code bench} (MUTABLE): {@code other} (another image).
  * </ul>
  */
 public final class FakeEcrMain {
@@ -63,6 +63,7 @@ public final class FakeEcrMain {
 
     fake.createRepository("bench");
     fake.seed("bench", src, "src");
+    fake.seed("bench", other, "other");
 
     System.out.println("endpoint " + fake.endpoint());
     System.out.flush();
