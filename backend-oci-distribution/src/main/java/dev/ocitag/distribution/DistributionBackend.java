@@ -392,7 +392,18 @@ public final class DistributionBackend implements TagBackend {
         }
       }
     }
-    Digest stored = putManifest(ref, ref.tag(), placeholder, MediaTypes.OCI_INDEX);
+    Digest stored;
+    try {
+      stored = putManifest(ref, ref.tag(), placeholder, MediaTypes.OCI_INDEX);
+    } catch (OcitagException.InvalidInput e) {
+      throw new OcitagException.Failed(
+          what
+              + ": the registry deletes manifests only by digest and refused the placeholder"
+              + " that would let ocitag remove just this tag ("
+              + e.getMessage()
+              + "); the tag is unchanged",
+          e);
+    }
     if (!stored.equals(placeholderDigest)) {
       throw new OcitagException.Failed(
           what

@@ -20,7 +20,8 @@ import okhttp3.Response;
  * except that a {@code Retry-After} is honoured (and a longer one than {@link
  * Settings#maxRetryAfter()} ends the retries). Every request ocitag sends is idempotent (GET, HEAD,
  * PUT of the same bytes, DELETE), so a retry never doubles a write. TLS and unknown-host failures
- * are not retried: they do not heal in seconds.
+ * are not retried: they do not heal in seconds; nor is a {@link ReportedFailure} (such as missing
+ * credentials), which is already the final word.
  */
 final class RetryInterceptor implements Interceptor {
   private final Settings settings;
@@ -43,7 +44,7 @@ final class RetryInterceptor implements Interceptor {
       Response response;
       try {
         response = chain.proceed(request);
-      } catch (SSLException | UnknownHostException e) {
+      } catch (ReportedFailure | SSLException | UnknownHostException e) {
         throw e;
       } catch (IOException e) {
         if (last || chain.call().isCanceled() || isCallTimeout(e)) {

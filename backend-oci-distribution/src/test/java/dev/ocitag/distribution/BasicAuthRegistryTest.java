@@ -1,6 +1,7 @@
 package dev.ocitag.distribution;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -44,11 +45,17 @@ class BasicAuthRegistryTest extends RegistryContractTest {
   void withoutCredentialsItIsDeniedAndSaysHowToLogIn() throws Exception {
     TestImage image = TestImages.ociImage("anon");
     seed(repo(), image, "src");
-    try (TagBackend anonymous = open(withDockerConfig(temp.resolve("empty")))) {
+    List<String> debug = new ArrayList<>();
+    BackendOptions empty =
+        new BackendOptions(
+            false, false, temp.resolve("empty"), null, null, null, null, 8, debug::add);
+    try (TagBackend anonymous = open(empty)) {
       OcitagException.Denied e =
           assertThrows(OcitagException.Denied.class, () -> anonymous.fetch(repo().withTag("src")));
       assertTrue(e.getMessage().contains("--docker-config"), e.getMessage());
     }
+    // one anonymous request, its challenge, and no retry: missing credentials do not heal
+    assertEquals(1, debug.stream().filter(l -> l.startsWith("> GET")).count(), debug.toString());
   }
 
   @Test
