@@ -362,7 +362,7 @@ public final class FakeEcr implements AutoCloseable {
           target != null && target.startsWith(TARGET_PREFIX)
               ? target.substring(TARGET_PREFIX.length())
               : String.valueOf(target);
-      calls.computeIfAbsent(operation, k -> new AtomicInteger()).incrementAndGet();
+      int callNumber = calls.computeIfAbsent(operation, k -> new AtomicInteger()).incrementAndGet();
       if (latencyMillis > 0) {
         Thread.sleep(latencyMillis);
       }
@@ -373,7 +373,7 @@ public final class FakeEcr implements AutoCloseable {
         }
         checkContentType(exchange);
         checkSignature(exchange, body);
-        injectFailures(operation);
+        injectFailures(operation, callNumber);
         JsonNode request = JSON.readTree(body);
         if (request == null || !request.isObject()) {
           throw EcrError.of("SerializationException", "the body is not a JSON object");
@@ -468,7 +468,7 @@ public final class FakeEcr implements AutoCloseable {
     }
   }
 
-  private void injectFailures(String operation) throws EcrError {
+  private void injectFailures(String operation, int callNumber) throws EcrError {
     if (credentialsExpired) {
       throw new EcrError(
           400, "ExpiredTokenException", "The security token included in the request is expired");
@@ -491,7 +491,7 @@ public final class FakeEcr implements AutoCloseable {
     AtomicInteger next = throttleNext.get(operation);
     boolean throttle = next != null && next.getAndUpdate(n -> Math.max(0, n - 1)) > 0;
     Integer every = throttleEvery.get(operation);
-    if (!throttle && every != null && calls(operation) % every == 0) {
+    if (!throttle && every != null && callNumber % every == 0) {
       throttle = true;
     }
     if (throttle) {
