@@ -116,6 +116,23 @@ class UntagAndPagesTest {
   }
 
   @Test
+  void tenTagsCostOneGetAndOneHeadAndOnePutEach() throws Exception {
+    ImageRef repo = REGISTRY.newRepository("requests");
+    TestImage image = TestImages.dockerManifestList("requests");
+    RegistrySeeder.seed(REGISTRY, repo, image, "src");
+    List<String> debug = java.util.Collections.synchronizedList(new ArrayList<>());
+    try (DistributionBackend backend = open(REGISTRY, Settings.defaults(), debug)) {
+      String[] tags = IntStream.range(0, 10).mapToObj(i -> "r" + i).toArray(String[]::new);
+      tag(backend, repo, "src", tags);
+    }
+    List<String> sent = debug.stream().filter(l -> l.startsWith("> ")).toList();
+    assertEquals(1, sent.stream().filter(l -> l.startsWith("> GET")).count(), sent.toString());
+    assertEquals(10, sent.stream().filter(l -> l.startsWith("> HEAD")).count());
+    assertEquals(10, sent.stream().filter(l -> l.startsWith("> PUT")).count());
+    assertEquals(21, sent.size());
+  }
+
+  @Test
   void untagOfADigestOrAMissingTagIsRefusedPlainly() throws Exception {
     ImageRef repo = REGISTRY.newRepository("untag-input");
     TestImage image = TestImages.ociImage("untag-input");
