@@ -20,6 +20,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.ecr.EcrClient;
 import software.amazon.awssdk.services.ecr.model.BatchDeleteImageResponse;
@@ -177,7 +178,10 @@ public final class EcrBackend implements TagBackend, TagPolicy, BatchTagging {
                       .imageManifestMediaType(manifest.mediaType())
                       .imageDigest(manifest.digest().toString())
                       .imageTag(target.tag()));
-      String digest = response.image() == null ? null : response.image().imageId().imageDigest();
+      String digest =
+          response.image() == null || response.image().imageId() == null
+              ? null
+              : response.image().imageId().imageDigest();
       if (digest == null) {
         throw new OcitagException.Failed(what + ": ECR reported no digest for the stored image");
       }
@@ -187,21 +191,25 @@ public final class EcrBackend implements TagBackend, TagPolicy, BatchTagging {
       options.debug(what + ": ImageAlreadyExists, the tag already points at " + manifest.digest());
       return manifest.digest();
     } catch (LayersNotFoundException e) {
-      throw missing(what, e, "blobs", blobsOf(manifest), e);
+      throw missing(what, e, "blobs", blobsOf(manifest));
     } catch (ReferencedImagesNotFoundException e) {
-      throw missing(what, e, "child manifests", childrenOf(manifest), e);
+      throw missing(what, e, "child manifests", childrenOf(manifest));
     } catch (SdkException e) {
       throw EcrErrors.map(what, e);
     }
   }
 
+  /** ECR's message names what it misses; ours adds what the manifest references and why. */
   private static OcitagException missing(
-      String what, SdkException e, String kind, List<Digest> referenced, Throwable cause) {
+      String what, AwsServiceException e, String kind, List<Digest> referenced) {
     String message =
-        e instanceof software.amazon.awssdk.awscore.exception.AwsServiceException s
-                && s.awsErrorDetails() != null
-            ? s.awsErrorDetails().errorMessage()
+        e.awsErrorDetails() != null && e.awsErrorDetails().errorMessage() != null
+            ? e.awsErrorDetails().errorMessage()
             : e.getMessage();
+    String listed =
+        referenced.size() <= 5
+            ? referenced.toString()
+            : referenced.subList(0, 5) + " and " + (referenced.size() - 5) + " more";
     return new OcitagException.InvalidInput(
         what
             + ": the repository lacks "
@@ -209,10 +217,10 @@ public final class EcrBackend implements TagBackend, TagPolicy, BatchTagging {
             + " this manifest references ("
             + message
             + "); it references "
-            + referenced
+            + listed
             + ". ECR keeps images per repository: push them there first"
             + " (copying across repositories is not supported yet)",
-        cause);
+        e);
   }
 
   private static List<Digest> blobsOf(Manifest manifest) {
