@@ -128,7 +128,6 @@ public final class EcrBackend implements TagBackend, TagPolicy, BatchTagging {
     List<ImageIdentifier> ids = new ArrayList<>(chunk.size());
     for (ImageRef ref : chunk) {
       ids.add(identifier(ref));
-      found.put(ref, Optional.empty());
     }
     BatchGetImageResponse response = batchGet(repo, ids);
     for (Image image : response.images()) {
@@ -138,9 +137,20 @@ public final class EcrBackend implements TagBackend, TagPolicy, BatchTagging {
       }
     }
     for (ImageFailure f : response.failures()) {
+      ImageRef ref = match(chunk, f.imageId());
       if (!isNotFound(f)) {
-        ImageRef ref = match(chunk, f.imageId());
         throw failure("BatchGetImage " + (ref == null ? repo : ref), f);
+      }
+      if (ref != null) {
+        found.putIfAbsent(ref, Optional.empty());
+      }
+    }
+    for (ImageRef ref : chunk) {
+      if (!found.containsKey(ref)) {
+        // ECR answers every id it was asked, as an image or a failure; should an answer ever lack
+        // one (say, images deduplicated by digest), ask for that tag alone rather than guess.
+        options.debug("BatchGetImage did not answer for " + ref + "; resolving it alone");
+        found.put(ref, resolve(ref));
       }
     }
     return found;

@@ -275,6 +275,26 @@ class EcrTaggingTest {
   }
 
   @Test
+  void tagsMissingFromABatchAnswerAreAskedAlone() {
+    String repo = repo("IMMUTABLE");
+    TestImage source = TestImages.ociImage("dedupe");
+    fake.seed(repo, source, "src");
+    fake.seed(repo, source, "a");
+    fake.seed(repo, source, "b");
+    fake.resetCounts();
+    fake.dedupeBatchGetImage(true);
+    try {
+      TagReport report = tag(false, repo, "src", "a", "b", "c");
+      assertEquals(
+          List.of(Outcome.UNCHANGED, Outcome.UNCHANGED, Outcome.CREATED), outcomes(report));
+      assertEquals(1, fake.calls("PutImage"));
+      assertEquals(3, fake.calls("BatchGetImage"), "source, batch, then b alone");
+    } finally {
+      fake.dedupeBatchGetImage(false);
+    }
+  }
+
+  @Test
   void manyTagsInAnImmutableRepositoryAskForThePolicyOnce() {
     String repo = repo("IMMUTABLE");
     TestImage source = TestImages.ociImage("policy-once");

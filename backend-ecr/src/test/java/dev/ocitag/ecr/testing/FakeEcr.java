@@ -122,6 +122,7 @@ public final class FakeEcr implements AutoCloseable {
   private volatile int latencyMillis;
   private volatile int maxPageSize = 1000;
   private volatile boolean stripTrailingNewline;
+  private volatile boolean dedupeBatchGetImage;
   // Serializes writes, as ECR's per-repository consistency does for a tag.
   private final Object writeLock = new Object();
 
@@ -302,6 +303,11 @@ public final class FakeEcr implements AutoCloseable {
    */
   public void stripTrailingNewlineOnPut(boolean strip) {
     stripTrailingNewline = strip;
+  }
+
+  /** Returns one BatchGetImage entry per digest, dropping the other tags on it (not ECR's way). */
+  public void dedupeBatchGetImage(boolean dedupe) {
+    dedupeBatchGetImage = dedupe;
   }
 
   /** Caps ListImages pages below maxResults (ECR may return fewer), to test paging cheaply. */
@@ -588,6 +594,7 @@ public final class FakeEcr implements AutoCloseable {
     ObjectNode response = JSON.createObjectNode();
     ArrayNode images = response.putArray("images");
     ArrayNode failures = response.putArray("failures");
+    Set<Digest> returned = new HashSet<>();
     for (JsonNode id : ids) {
       String tag = id.path("imageTag").asText(null);
       String digestText = id.path("imageDigest").asText(null);
@@ -615,6 +622,9 @@ public final class FakeEcr implements AutoCloseable {
         continue;
       }
       StoredImage served = accepted.contains(image.mediaType()) ? image : convert(repo, image);
+      if (dedupeBatchGetImage && !returned.add(served.digest())) {
+        continue;
+      }
       ObjectNode out = images.addObject();
       out.put("registryId", ACCOUNT);
       out.put("repositoryName", repo.name);
