@@ -21,8 +21,8 @@ final class EcrErrors {
   private EcrErrors() {}
 
   static final String CREDENTIALS_HINT =
-      "set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, pick a profile with --profile or AWS_PROFILE,"
-          + " or log in again (aws sso login)";
+      "set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN) or pick a profile with"
+          + " --profile or AWS_PROFILE";
 
   static final String REGION_HINT = "set --region or AWS_REGION";
 
@@ -115,7 +115,9 @@ final class EcrErrors {
               + CREDENTIALS_HINT,
           e);
     }
-    if (lower.contains("credential") || lower.contains("sso") && lower.contains("token")) {
+    // Profile trouble: no keys in it, an expired SSO token, SSO without the sso module.
+    if (lower.contains("credential")
+        || lower.contains("sso") && (lower.contains("token") || lower.contains("profile"))) {
       return new OcitagException.Denied(
           what + ": no usable AWS credentials (" + brief(message) + "); " + CREDENTIALS_HINT, e);
     }
