@@ -7,16 +7,19 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.Optional;
+import software.amazon.awssdk.auth.credentials.AwsCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.ProfileCredentialsProvider;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.interceptor.Context;
 import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.core.interceptor.SdkExecutionAttribute;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.profiles.ProfileFile;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
 import software.amazon.awssdk.retries.StandardRetryStrategy;
@@ -59,6 +62,9 @@ final class EcrClients {
    * default chain (AWS_REGION, the profile); a missing region is a one-line error with the fix.
    */
   static Target target(ImageRef ref, BackendOptions options) {
+    if (blankToNull(options.profile()) != null) {
+      checkProfile(blankToNull(options.profile()));
+    }
     Optional<ImageRef.EcrRegistry> host = ref.ecrRegistry();
     String registryId =
         host.map(ImageRef.EcrRegistry::registryId).orElse(blankToNull(options.registryId()));
@@ -152,11 +158,53 @@ final class EcrClients {
   }
 
   private static AwsCredentialsProvider credentials(String profile) {
-    if (blankToNull(profile) != null) {
-      // As the AWS CLI does: an explicit profile wins over credentials in the environment.
-      return ProfileCredentialsProvider.builder().profileName(profile).build();
+    if (blankToNull(profile) == null) {
+      return new Guarded(DefaultCredentialsProvider.builder().build());
     }
-    return DefaultCredentialsProvider.builder().build();
+    try {
+      // As the AWS CLI does: an explicit profile wins over credentials in the environment.
+      return new Guarded(ProfileCredentialsProvider.builder().profileName(profile).build());
+    } catch (RuntimeException e) {
+      // e.g. an SSO profile without the sso module, a role profile whose source has no keys
+      throw new OcitagException.Denied(
+          "AWS profile '" + profile + "': " + e.getMessage() + "; " + EcrErrors.CREDENTIALS_HINT,
+          e);
+    }
+  }
+
+  /**
+   * Turns what a credentials provider throws outside the SDK's own exceptions (profile providers
+   * throw IllegalStateException) into an SdkClientException, so it is mapped like the others.
+   */
+  private record Guarded(AwsCredentialsProvider delegate) implements AwsCredentialsProvider {
+    @Override
+    public AwsCredentials resolveCredentials() {
+      try {
+        return delegate.resolveCredentials();
+      } catch (SdkException e) {
+        throw e;
+      } catch (RuntimeException e) {
+        throw SdkClientException.create("cannot load credentials: " + e.getMessage(), e);
+      }
+    }
+  }
+
+  /** Refuses a profile that no AWS config or credentials file has, instead of ignoring it. */
+  private static void checkProfile(String profile) {
+    boolean present;
+    try {
+      present = ProfileFile.defaultProfileFile().profile(profile).isPresent();
+    } catch (RuntimeException e) {
+      throw new OcitagException.InvalidInput(
+          "cannot read the AWS config and credentials files: " + e.getMessage(), e);
+    }
+    if (!present) {
+      throw new OcitagException.InvalidInput(
+          "AWS profile '"
+              + profile
+              + "' is in neither the AWS config nor the credentials file"
+              + " (AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE, ~/.aws)");
+    }
   }
 
   private static String blankToNull(String s) {

@@ -292,6 +292,42 @@ class EcrErrorsTest {
   }
 
   @Test
+  void unknownAndUnusableProfilesAreOneLineErrors(@TempDir Path dir) throws Exception {
+    java.nio.file.Files.writeString(
+        dir.resolve("config"),
+        "[profile sso]\nsso_start_url = https://example.awsapps.com/start\nsso_region = us-east-1\n"
+            + "sso_account_id = 123456789012\nsso_role_name = r\nregion = us-east-1\n"
+            + "[profile role]\nrole_arn = arn:aws:iam::123456789012:role/x\n"
+            + "source_profile = keyless\nregion = us-east-1\n"
+            + "[profile keyless]\nregion = us-east-1\n");
+    EcrTesting.clearCredentials();
+    String endpoint = EcrTesting.options(fake).endpointUrl();
+    withAwsConfig(
+        dir,
+        () -> {
+          for (String profile : List.of("sso", "role", "nosuch")) {
+            BackendOptions o =
+                new BackendOptions(false, false, null, null, profile, endpoint, null, 1, null);
+            OcitagException e =
+                assertThrows(
+                    OcitagException.class,
+                    () -> {
+                      try (EcrBackend b = EcrBackend.open(ref(":src"), o)) {
+                        b.fetch(ref(":src"));
+                      }
+                    });
+            assertTrue(
+                profile.equals("nosuch")
+                    ? e instanceof OcitagException.InvalidInput
+                    : e instanceof OcitagException.Denied,
+                () -> profile + ": " + e);
+            assertTrue(e.getMessage().contains("'" + profile + "'"), e.getMessage());
+            assertFalse(e.getMessage().contains("\n"), e.getMessage());
+          }
+        });
+  }
+
+  @Test
   void aBadRegistryIdOrEndpointIsInvalidInput() {
     BackendOptions o = EcrTesting.options(fake);
     BackendOptions badId =
