@@ -21,52 +21,38 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
 
-@Command(
-    name = "batch",
-    mixinStandardHelpOptions = true,
-    description = {
-      "Run many retags from FILE (or - for standard input), across repositories and registries.",
-      "Text: one retag per line, SOURCE TARGET... (# starts a comment).",
-      "JSON: [{\"source\": \"REF\", \"targets\": [\"TAG|REF\", ...]}, ...].",
-      "Every line is checked before anything is written. Run it again after an interruption:",
-      "what was done is reported unchanged and the rest is finished."
-    })
-final class BatchCommand implements Callable<Integer> {
-  @ParentCommand Main main;
+final class BatchCommand implements Command {
+  static final Args.Option JOBS =
+      Args.Option.value("N", "Requests under way at once (default: 16)", "-j", "--jobs");
+  static final Args.Spec SPEC =
+      new Args.Spec(
+          "batch",
+          List.of(
+              "Run many retags from FILE (or - for standard input), across repositories and registries.",
+              "Text: one retag per line, SOURCE TARGET... (# starts a comment).",
+              "JSON: [{\"source\": \"REF\", \"targets\": [\"TAG|REF\", ...]}, ...].",
+              "Every line is checked before anything is written. Run it again after an interruption:",
+              "what was done is reported unchanged and the rest is finished."),
+          List.of(TagCommand.DRY_RUN, TagCommand.NO_OVERWRITE, JOBS),
+          new Args.Params("FILE", 1, 1, "the retags, or - for standard input"));
 
-  @Parameters(paramLabel = "FILE", description = "The retags, or - for standard input")
-  String file;
-
-  @Option(
-      names = {"-j", "--jobs"},
-      paramLabel = "N",
-      description = "Requests under way at once (default: ${DEFAULT-VALUE})")
-  int jobs = 16;
-
-  @Option(names = "--dry-run", description = "Decide and print every outcome, write nothing")
-  boolean dryRun;
-
-  @Option(names = "--no-overwrite", description = "Block tags that point at another image")
-  boolean noOverwrite;
+  private Main main;
+  private boolean dryRun;
 
   @Override
-  public Integer call() throws Exception {
-    if (jobs < 1) {
-      throw new OcitagException.InvalidInput("--jobs must be at least 1");
-    }
-    BatchFile batch = BatchFile.parse(read());
+  public int run(Main main, Args args) throws Exception {
+    this.main = main;
+    this.dryRun = args.flag(TagCommand.DRY_RUN);
+    boolean noOverwrite = args.flag(TagCommand.NO_OVERWRITE);
+    int jobs = args.positive(JOBS, 16);
+    BatchFile batch = BatchFile.parse(read(args.params().get(0)));
     long started = System.nanoTime();
     BackendOptions options = main.backendOptions(jobs);
     TagEngine.Options engineOptions = new TagEngine.Options(dryRun, noOverwrite, jobs);
@@ -98,7 +84,7 @@ final class BatchCommand implements Callable<Integer> {
     }
   }
 
-  private byte[] read() throws IOException {
+  private static byte[] read(String file) throws IOException {
     if (file.equals("-")) {
       return System.in.readAllBytes();
     }
@@ -149,14 +135,14 @@ final class BatchCommand implements Callable<Integer> {
                             return Map.<ImageRef, Optional<Digest>>of(); // each target says why
                           }
                         })));
-    Map<ImageRef, List<Future<TagResult>>> pending = new LinkedHashMap<>();
     Map<ImageRef, Manifest> manifests = new LinkedHashMap<>();
+    Map<ImageRef, Map<ImageRef, Optional<Digest>>> current = new LinkedHashMap<>();
     List<TagReport> failedSources = new ArrayList<>();
     for (Map.Entry<ImageRef, List<ImageRef>> retag : batch.retags().entrySet()) {
       ImageRef source = retag.getKey();
-      Manifest manifest;
       try {
-        manifest = sources.get(source).get();
+        manifests.put(source, sources.get(source).get());
+        current.put(source, known.get(source).get());
       } catch (ExecutionException e) {
         OcitagException why =
             e.getCause() instanceof OcitagException o
@@ -164,24 +150,39 @@ final class BatchCommand implements Callable<Integer> {
                 : new OcitagException.Failed(String.valueOf(e.getCause()), e.getCause());
         failedSources.add(sourceFailed(source, retag.getValue(), why));
         progress.advance(retag.getValue().size());
-        continue;
       }
-      manifests.put(source, manifest);
-      TagEngine engine = engine(backends, source, options, engineOptions);
-      Map<ImageRef, Optional<Digest>> current = known.get(source).get();
-      List<Future<TagResult>> results = new ArrayList<>();
-      for (ImageRef target : retag.getValue()) {
-        results.add(
-            pool.submit(
-                () -> {
-                  try {
-                    return engine.tagOne(manifest, target, current.get(target));
-                  } finally {
-                    progress.advance(1);
-                  }
-                }));
+    }
+    // Round robin over the sources, so the pool spreads over repositories instead of sending
+    // every worker to one (registries serialize, and some race, on writes to one repository).
+    Map<ImageRef, List<Future<TagResult>>> pending = new LinkedHashMap<>();
+    manifests.keySet().forEach(source -> pending.put(source, new ArrayList<>()));
+    for (int i = 0; ; i++) {
+      boolean any = false;
+      for (ImageRef source : manifests.keySet()) {
+        List<ImageRef> targets = batch.retags().get(source);
+        if (i >= targets.size()) {
+          continue;
+        }
+        any = true;
+        ImageRef target = targets.get(i);
+        TagEngine engine = engine(backends, source, options, engineOptions);
+        Manifest manifest = manifests.get(source);
+        Optional<Digest> now = current.get(source).get(target);
+        pending
+            .get(source)
+            .add(
+                pool.submit(
+                    () -> {
+                      try {
+                        return engine.tagOne(manifest, target, now);
+                      } finally {
+                        progress.advance(1);
+                      }
+                    }));
       }
-      pending.put(source, results);
+      if (!any) {
+        break;
+      }
     }
     List<TagReport> reports = new ArrayList<>();
     for (Map.Entry<ImageRef, List<Future<TagResult>>> e : pending.entrySet()) {

@@ -1,23 +1,21 @@
 package dev.ocitag.cli;
 
+import dev.ocitag.cli.Args.Params;
+import dev.ocitag.cli.Args.Spec;
 import dev.ocitag.core.Manifest;
-import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
+import java.util.List;
 
-@Command(
-    name = "digest",
-    mixinStandardHelpOptions = true,
-    description = "Print the digest of the manifest REF names (sha256 of its exact bytes).")
-final class DigestCommand implements Callable<Integer> {
-  @ParentCommand Main main;
-
-  @Parameters(paramLabel = "REF", description = "An image, by tag or digest")
-  String ref;
+final class DigestCommand implements Command {
+  static final Spec SPEC =
+      new Spec(
+          "digest",
+          List.of("Print the digest of the manifest REF names (sha256 of its exact bytes)."),
+          List.of(),
+          new Params("REF", 1, 1, "an image, by tag or digest"));
 
   @Override
-  public Integer call() {
+  public int run(Main main, Args args) {
+    String ref = args.params().get(0);
     Manifest manifest = ManifestCommand.fetch(main, ref);
     if (main.output == Main.Format.json) {
       ReportPrinter.printDigest(ref, manifest, main.out);

@@ -1,47 +1,22 @@
 package dev.ocitag.cli;
 
+import dev.ocitag.cli.Args.Option;
+import dev.ocitag.cli.Args.Spec;
 import dev.ocitag.core.BackendOptions;
 import dev.ocitag.core.OcitagException;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
-import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Properties;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.ScopeType;
+import java.util.function.Supplier;
 
 /** {@code ocitag}: put tags on container images, byte-exact, in layouts, registries and ECR. */
-@Command(
-    name = "ocitag",
-    mixinStandardHelpOptions = true,
-    versionProvider = Main.Version.class,
-    sortOptions = false,
-    usageHelpAutoWidth = true,
-    description = "Put tags on container images, byte-exact: OCI layouts, registries, Amazon ECR.",
-    subcommands = {
-      TagCommand.class,
-      ManifestCommand.class,
-      DigestCommand.class,
-      TagsCommand.class,
-      UntagCommand.class,
-      BatchCommand.class,
-      CommandLine.HelpCommand.class
-    },
-    footerHeading = "%nReferences:%n",
-    footer = {
-      "  oci:PATH[:TAG|@DIGEST]             an OCI image layout on disk",
-      "  ecr:REPO[:TAG|@DIGEST]             Amazon ECR, configured account and region",
-      "  ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO[:TAG|@DIGEST]   Amazon ECR",
-      "  [HOST[:PORT]/]NAME[:TAG|@DIGEST]   any registry (OCI distribution API)",
-      "",
-      "Exit codes: 0 done, 1 failed, 2 usage or invalid input, 3 refused by policy,",
-      "4 not found, 5 authentication or permission denied."
-    })
 public final class Main {
 
   enum Format {
@@ -49,67 +24,89 @@ public final class Main {
     json
   }
 
-  @Option(
-      names = {"-o", "--output"},
-      scope = ScopeType.INHERIT,
-      paramLabel = "FORMAT",
-      description = "text (default) or json")
+  static final Option OUTPUT = Option.value("FORMAT", "text (default) or json", "-o", "--output");
+  static final Option PLAIN_HTTP =
+      Option.flag("Use HTTP, not HTTPS (automatic for loopback registries)", "--plain-http");
+  static final Option INSECURE = Option.flag("Skip TLS certificate verification", "--insecure");
+  static final Option DOCKER_CONFIG =
+      Option.value(
+          "DIR",
+          "Docker config directory for credentials ($DOCKER_CONFIG, ~/.docker)",
+          "--docker-config");
+  static final Option REGION = Option.value("REGION", "AWS region for ECR", "--region");
+  static final Option PROFILE = Option.value("PROFILE", "AWS profile for ECR", "--profile");
+  static final Option ENDPOINT_URL =
+      Option.value("URL", "ECR API endpoint ($AWS_ENDPOINT_URL_ECR, else AWS's)", "--endpoint-url");
+  static final Option REGISTRY_ID =
+      Option.value("ACCOUNT", "ECR registry (account) id for ecr: references", "--registry-id");
+  static final Option VERBOSE = Option.flag("Say what is being done on stderr", "-v", "--verbose");
+  static final Option DEBUG =
+      Option.flag("Log requests (secrets redacted) and stack traces on stderr", "--debug");
+  static final Option HELP = Option.flag("Show this help and exit", "-h", "--help");
+  static final Option VERSION = Option.flag("Print the version and exit", "-V", "--version");
+  static final List<Option> GLOBAL =
+      List.of(
+          OUTPUT,
+          PLAIN_HTTP,
+          INSECURE,
+          DOCKER_CONFIG,
+          REGION,
+          PROFILE,
+          ENDPOINT_URL,
+          REGISTRY_ID,
+          VERBOSE,
+          DEBUG,
+          HELP,
+          VERSION);
+
+  private static final Spec HELP_COMMAND =
+      new Spec(
+          "help",
+          List.of("Show the help of ocitag or of one command."),
+          List.of(),
+          new Args.Params("[COMMAND]", 0, 1, "the command"));
+
+  /** The subcommands, in the order help lists them; each class is loaded only when it runs. */
+  private static final Map<String, Spec> SPECS = new LinkedHashMap<>();
+
+  private static final Map<String, Supplier<Command>> COMMANDS = new LinkedHashMap<>();
+
+  static {
+    add(TagCommand.SPEC, TagCommand::new);
+    add(ManifestCommand.SPEC, ManifestCommand::new);
+    add(DigestCommand.SPEC, DigestCommand::new);
+    add(TagsCommand.SPEC, TagsCommand::new);
+    add(UntagCommand.SPEC, UntagCommand::new);
+    add(BatchCommand.SPEC, BatchCommand::new);
+    SPECS.put(HELP_COMMAND.name(), HELP_COMMAND);
+  }
+
+  private static void add(Spec spec, Supplier<Command> command) {
+    SPECS.put(spec.name(), spec);
+    COMMANDS.put(spec.name(), command);
+  }
+
+  private static final List<String> FOOTER =
+      List.of(
+          "References:",
+          "  oci:PATH[:TAG|@DIGEST]             an OCI image layout on disk",
+          "  ecr:REPO[:TAG|@DIGEST]             Amazon ECR, configured account and region",
+          "  ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO[:TAG|@DIGEST]   Amazon ECR",
+          "  [HOST[:PORT]/]NAME[:TAG|@DIGEST]   any registry (OCI distribution API)",
+          "",
+          "Exit codes: 0 done, 1 failed, 2 usage or invalid input, 3 refused by policy,",
+          "4 not found, 5 authentication or permission denied.");
+
+  final PrintStream out;
+  final PrintStream err;
   Format output = Format.text;
+  private Args args;
+  private boolean debug;
 
-  @Option(
-      names = "--plain-http",
-      scope = ScopeType.INHERIT,
-      description = "Use HTTP, not HTTPS (automatic for loopback registries)")
-  boolean plainHttp;
-
-  @Option(
-      names = "--insecure",
-      scope = ScopeType.INHERIT,
-      description = "Skip TLS certificate verification")
-  boolean insecure;
-
-  @Option(
-      names = "--docker-config",
-      scope = ScopeType.INHERIT,
-      paramLabel = "DIR",
-      description =
-          "Docker config directory for registry credentials (default: $DOCKER_CONFIG or ~/.docker)")
-  Path dockerConfig;
-
-  @Option(names = "--region", scope = ScopeType.INHERIT, description = "AWS region for ECR")
-  String region;
-
-  @Option(names = "--profile", scope = ScopeType.INHERIT, description = "AWS profile for ECR")
-  String profile;
-
-  @Option(
-      names = "--endpoint-url",
-      scope = ScopeType.INHERIT,
-      paramLabel = "URL",
-      description = "ECR API endpoint (default: $AWS_ENDPOINT_URL_ECR or AWS's)")
-  String endpointUrl;
-
-  @Option(
-      names = "--registry-id",
-      scope = ScopeType.INHERIT,
-      paramLabel = "ACCOUNT",
-      description = "ECR registry (account) id for ecr: references")
-  String registryId;
-
-  @Option(
-      names = {"-v", "--verbose"},
-      scope = ScopeType.INHERIT,
-      description = "Say what is being done on stderr")
-  boolean verbose;
-
-  @Option(
-      names = "--debug",
-      scope = ScopeType.INHERIT,
-      description = "Log requests and responses (secrets redacted) and stack traces on stderr")
-  boolean debug;
-
-  PrintStream out;
-  PrintStream err;
+  private Main(PrintStream out, PrintStream err) {
+    this.out = out;
+    this.err = err;
+  }
 
   public static void main(String[] args) {
     PrintStream out =
@@ -121,40 +118,70 @@ public final class Main {
   }
 
   /** Runs one command line; returns the exit code. */
-  public static int run(String[] args, PrintStream out, PrintStream err) {
-    Main main = new Main();
-    main.out = out;
-    main.err = err;
-    CommandLine cli = new CommandLine(main);
-    cli.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
-    cli.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
-    cli.setExitCodeExceptionMapper(
-        e -> e instanceof OcitagException o ? ExitCode.of(o) : ExitCode.FAILED);
-    cli.setParameterExceptionHandler(
-        (e, a) -> {
-          String command = e.getCommandLine().getCommandSpec().qualifiedName();
-          err.println("ocitag: " + e.getMessage() + " (see '" + command + " --help')");
-          return ExitCode.USAGE;
-        });
-    cli.setExecutionExceptionHandler(
-        (e, commandLine, parsed) -> {
-          out.flush();
-          if (main.debug) {
-            e.printStackTrace(err);
-          }
-          if (e instanceof OcitagException o) {
-            err.println("ocitag: " + oneLine(o.getMessage()));
-            return ExitCode.of(o);
-          }
-          err.println(
-              "ocitag: internal error: "
-                  + oneLine(String.valueOf(e))
-                  + (main.debug ? "" : " (run with --debug for details)"));
-          return ExitCode.FAILED;
-        });
-    int code = cli.execute(args);
-    out.flush();
-    return code;
+  public static int run(String[] argv, PrintStream out, PrintStream err) {
+    Main main = new Main(out, err);
+    main.debug = List.of(argv).contains("--debug");
+    try {
+      return main.dispatch(argv);
+    } catch (OcitagException e) {
+      out.flush();
+      if (main.debug) {
+        e.printStackTrace(err);
+      }
+      err.println("ocitag: " + oneLine(e.getMessage()));
+      return ExitCode.of(e);
+    } catch (Exception e) {
+      out.flush();
+      if (main.debug) {
+        e.printStackTrace(err);
+      }
+      err.println(
+          "ocitag: internal error: "
+              + oneLine(String.valueOf(e))
+              + (main.debug ? "" : " (run with --debug for details)"));
+      return ExitCode.FAILED;
+    } finally {
+      out.flush();
+    }
+  }
+
+  private int dispatch(String[] argv) throws Exception {
+    args = Args.parse(argv, GLOBAL, SPECS);
+    String format = args.value(OUTPUT);
+    if (format != null) {
+      try {
+        output = Format.valueOf(format);
+      } catch (IllegalArgumentException e) {
+        throw new OcitagException.InvalidInput(
+            "invalid value '" + format + "' for --output: want text or json");
+      }
+    }
+    if (args.flag(VERSION)) {
+      out.println(version());
+      return ExitCode.OK;
+    }
+    Spec spec = args.command() == null ? null : SPECS.get(args.command());
+    if (spec == HELP_COMMAND) {
+      args.checkParams(spec);
+      String name = args.params().isEmpty() ? null : args.params().get(0);
+      if (name != null && !COMMANDS.containsKey(name)) {
+        throw Args.usage(null, "unknown command '" + name + "'");
+      }
+      out.print(Args.help(name == null ? null : SPECS.get(name), GLOBAL, commandSpecs(), FOOTER));
+      return ExitCode.OK;
+    }
+    if (args.flag(HELP) || spec == null) {
+      out.print(Args.help(spec, GLOBAL, commandSpecs(), FOOTER));
+      return spec == null && !args.flag(HELP) ? ExitCode.USAGE : ExitCode.OK;
+    }
+    args.checkParams(spec);
+    return COMMANDS.get(spec.name()).get().run(this, args);
+  }
+
+  private static Map<String, Spec> commandSpecs() {
+    Map<String, Spec> listed = new LinkedHashMap<>(SPECS);
+    listed.put(HELP_COMMAND.name(), HELP_COMMAND);
+    return listed;
   }
 
   static String oneLine(String message) {
@@ -162,38 +189,38 @@ public final class Main {
   }
 
   BackendOptions backendOptions(int parallelism) {
+    String config = args.value(DOCKER_CONFIG);
     return new BackendOptions(
-        plainHttp,
-        insecure,
-        dockerConfig,
-        region,
-        profile,
-        endpointUrl,
-        registryId,
+        args.flag(PLAIN_HTTP),
+        args.flag(INSECURE),
+        config == null ? null : Path.of(config),
+        args.value(REGION),
+        args.value(PROFILE),
+        args.value(ENDPOINT_URL),
+        args.value(REGISTRY_ID),
         parallelism,
         debug ? line -> err.println("debug: " + line) : null);
   }
 
   void verbose(String line) {
-    if (verbose || debug) {
+    if (args.flag(VERBOSE) || debug) {
       err.println("ocitag: " + line);
     }
   }
 
-  /** The version, from the build. */
-  static final class Version implements CommandLine.IVersionProvider {
-    @Override
-    public String[] getVersion() throws IOException {
-      Properties p = new Properties();
-      try (InputStream in = Main.class.getResourceAsStream("/ocitag-version.properties")) {
-        if (in != null) {
-          p.load(in);
-        }
+  private static String version() throws IOException {
+    Properties p = new Properties();
+    try (InputStream in = Main.class.getResourceAsStream("/ocitag-version.properties")) {
+      if (in != null) {
+        p.load(in);
       }
-      return new String[] {
-        "ocitag " + p.getProperty("version", "dev"),
-        "Java " + Runtime.version() + " (" + System.getProperty("java.vm.name") + ")"
-      };
     }
+    return "ocitag "
+        + p.getProperty("version", "dev")
+        + "\nJava "
+        + Runtime.version()
+        + " ("
+        + System.getProperty("java.vm.name")
+        + ")";
   }
 }

@@ -1,29 +1,25 @@
 package dev.ocitag.cli;
 
+import dev.ocitag.cli.Args.Params;
+import dev.ocitag.cli.Args.Spec;
 import dev.ocitag.core.Backends;
 import dev.ocitag.core.ImageRef;
 import dev.ocitag.core.Manifest;
 import dev.ocitag.core.TagBackend;
 import java.io.IOException;
-import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
+import java.util.List;
 
-@Command(
-    name = "manifest",
-    mixinStandardHelpOptions = true,
-    description = "Print the manifest REF names: its raw bytes, exactly as stored.")
-final class ManifestCommand implements Callable<Integer> {
-  @ParentCommand Main main;
-
-  @Parameters(paramLabel = "REF", description = "An image, by tag or digest")
-  String ref;
+final class ManifestCommand implements Command {
+  static final Spec SPEC =
+      new Spec(
+          "manifest",
+          List.of("Print the manifest REF names: its raw bytes, exactly as stored."),
+          List.of(),
+          new Params("REF", 1, 1, "an image, by tag or digest"));
 
   @Override
-  public Integer call() throws IOException {
-    Manifest manifest = fetch(main, ref);
-    manifest.writeTo(main.out);
+  public int run(Main main, Args args) throws IOException {
+    fetch(main, args.params().get(0)).writeTo(main.out);
     return ExitCode.OK;
   }
 

@@ -1,31 +1,26 @@
 package dev.ocitag.cli;
 
+import dev.ocitag.cli.Args.Params;
+import dev.ocitag.cli.Args.Spec;
 import dev.ocitag.core.Backends;
 import dev.ocitag.core.ImageRef;
 import dev.ocitag.core.TagBackend;
 import java.util.List;
-import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
 
-@Command(
-    name = "tags",
-    mixinStandardHelpOptions = true,
-    description = "List every tag of a repository, one per line.")
-final class TagsCommand implements Callable<Integer> {
-  @ParentCommand Main main;
-
-  @Parameters(paramLabel = "REPO", description = "A repository (a tag or digest on it is ignored)")
-  String repository;
+final class TagsCommand implements Command {
+  static final Spec SPEC =
+      new Spec(
+          "tags",
+          List.of("List every tag of a repository, one per line."),
+          List.of(),
+          new Params("REPO", 1, 1, "a repository (a tag or digest on it is ignored)"));
 
   @Override
-  public Integer call() {
-    ImageRef repo = ImageRef.parse(repository).repositoryRef();
+  public int run(Main main, Args args) {
+    ImageRef repo = ImageRef.parse(args.params().get(0)).repositoryRef();
     try (TagBackend backend = Backends.open(repo, main.backendOptions(1))) {
       if (main.output == Main.Format.json) {
-        List<String> tags = backend.tags(repo).toList();
-        ReportPrinter.printTags(repo, tags, main.out);
+        ReportPrinter.printTags(repo, backend.tags(repo).toList(), main.out);
       } else {
         backend.tags(repo).forEach(main.out::println);
       }

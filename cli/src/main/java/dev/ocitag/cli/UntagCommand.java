@@ -6,28 +6,22 @@ import dev.ocitag.core.OcitagException;
 import dev.ocitag.core.TagBackend;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
 
-@Command(
-    name = "untag",
-    mixinStandardHelpOptions = true,
-    description = "Remove tags. The images stay, and so do their other tags.")
-final class UntagCommand implements Callable<Integer> {
-  @ParentCommand Main main;
-
-  @Parameters(arity = "1..*", paramLabel = "REF", description = "Tags to remove, as REPO:TAG")
-  List<String> refs;
+final class UntagCommand implements Command {
+  static final Args.Spec SPEC =
+      new Args.Spec(
+          "untag",
+          List.of("Remove tags. The images stay, and so do their other tags."),
+          List.of(),
+          new Args.Params("REF...", 1, -1, "tags to remove, as REPO:TAG"));
 
   /** One tag's outcome: removed, or the error that kept it. */
   record Untagged(ImageRef ref, OcitagException error) {}
 
   @Override
-  public Integer call() {
+  public int run(Main main, Args args) {
     List<ImageRef> parsed = new ArrayList<>();
-    for (String text : refs) {
+    for (String text : args.params()) {
       ImageRef ref = ImageRef.parse(text);
       if (ref.tag() == null || ref.digest() != null) {
         throw new OcitagException.InvalidInput(

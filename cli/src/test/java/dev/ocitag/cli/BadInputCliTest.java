@@ -119,25 +119,49 @@ class BadInputCliTest {
             none,
             new String[] {"tag", "oci:%s:latest"},
             2,
-            "Missing required parameter"),
+            "missing parameters: want SRC TAG|REF... (at least 2) (see 'ocitag tag --help')"),
         Arguments.of(
             "unknown option",
             none,
             new String[] {"tag", "--frobnicate", "oci:%s:latest", "v2"},
             2,
-            "Unknown option"),
+            "unknown option '--frobnicate' (see 'ocitag tag --help')"),
         Arguments.of(
             "unknown command",
             none,
             new String[] {"retag", "oci:%s:latest", "v2"},
             2,
-            "Unmatched arguments"),
+            "unknown command 'retag' (see 'ocitag --help')"),
         Arguments.of(
             "bad output format",
             none,
             new String[] {"tags", "-o", "yaml", "oci:%s"},
             2,
-            "Invalid value"));
+            "invalid value 'yaml' for --output: want text or json"),
+        Arguments.of(
+            "option without its value",
+            none,
+            new String[] {"tag", "oci:%s:latest", "v2", "--jobs"},
+            2,
+            "option '--jobs' needs a value (N)"),
+        Arguments.of(
+            "jobs not a number",
+            none,
+            new String[] {"tag", "-j", "many", "oci:%s:latest", "v2"},
+            2,
+            "invalid value 'many' for --jobs"),
+        Arguments.of(
+            "flag given a value",
+            none,
+            new String[] {"tag", "--dry-run=yes", "oci:%s:latest", "v2"},
+            2,
+            "option '--dry-run' takes no value"),
+        Arguments.of(
+            "too many parameters",
+            none,
+            new String[] {"digest", "oci:%s:latest", "extra"},
+            2,
+            "unexpected parameter 'extra'"));
   }
 
   static void truncateBlobOf(Path layout, String tag) throws IOException {

@@ -217,11 +217,19 @@ class LayoutCliTest {
     CliRun version = CliRun.of("--version");
     assertEquals(0, version.code());
     assertTrue(version.stdout().startsWith("ocitag "), version::toString);
-    for (String cmd : new String[] {"tag", "manifest", "digest", "tags", "untag"}) {
+    for (String cmd : new String[] {"tag", "manifest", "digest", "tags", "untag", "batch"}) {
       CliRun help = CliRun.of(cmd, "--help");
       assertEquals(0, help.code(), help::toString);
-      assertTrue(help.stdout().startsWith("Usage: ocitag " + cmd), help::toString);
+      assertTrue(help.stdout().startsWith("Usage: ocitag " + cmd + " [OPTIONS] "), help::toString);
+      assertEquals(help.stdout(), CliRun.of("help", cmd).stdout());
     }
+    CliRun top = CliRun.of("--help");
+    assertEquals(0, top.code(), top::toString);
+    assertTrue(top.stdout().contains("  batch      Run many retags"), top::toString);
+    assertTrue(top.stdout().contains("Exit codes: 0 done"), top::toString);
+    CliRun none = CliRun.of();
+    assertEquals(2, none.code(), "no command is a usage error");
+    assertEquals(top.stdout(), none.stdout());
   }
 
   static String utf8(byte[] b) {
