@@ -7,7 +7,7 @@ import dev.ocitag.core.testing.TestImages;
  * Runs {@link FakeEcr} as a process, for demonstrations, the CLI's tests and the benchmark:
  *
  * <pre>
- * java -cp ... dev.ocitag.ecr.testing.FakeEcrMain [--port N] [--latency MS]
+ * java -cp ... dev.ocitag.ecr.testing.FakeEcrMain [--port N] [--latency MS] [--bench-repos N]
  * </pre>
  *
  * It prints {@code endpoint http://127.0.0.1:PORT} when ready and serves until killed. Clients sign
@@ -21,7 +21,8 @@ import dev.ocitag.core.testing.TestImages;
  *   <li>{@code locked} (IMMUTABLE): {@code same} (on src's digest), {@code taken} (another image);
  *   <li>{@code mixed} (IMMUTABLE_WITH_EXCLUSION, filter {@code dev-*}): {@code release} and {@code
  *       dev-1} (another image);
- *   <li>{@code bench} (MUTABLE): {@code other} (another image).
+ *   <li>{@code bench} (MUTABLE): {@code other} (another image);
+ *   <li>with {@code --bench-repos N}: {@code b0} to {@code bN-1} (MUTABLE), for bench/speed.sh.
  * </ul>
  */
 public final class FakeEcrMain {
@@ -30,12 +31,14 @@ public final class FakeEcrMain {
   public static void main(String[] args) throws Exception {
     int port = 0;
     int latency = 0;
+    int benchRepos = 0;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--port" -> port = Integer.parseInt(args[++i]);
         case "--latency" -> latency = Integer.parseInt(args[++i]);
+        case "--bench-repos" -> benchRepos = Integer.parseInt(args[++i]);
         default -> {
-          System.err.println("usage: FakeEcrMain [--port N] [--latency MS]");
+          System.err.println("usage: FakeEcrMain [--port N] [--latency MS] [--bench-repos N]");
           System.exit(2);
         }
       }
@@ -64,6 +67,10 @@ public final class FakeEcrMain {
     fake.createRepository("bench");
     fake.seed("bench", src, "src");
     fake.seed("bench", other, "other");
+    for (int i = 0; i < benchRepos; i++) {
+      fake.createRepository("b" + i);
+      fake.seed("b" + i, src, "src");
+    }
 
     System.out.println("endpoint " + fake.endpoint());
     System.out.flush();
