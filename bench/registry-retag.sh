@@ -10,48 +10,9 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 runs="${1:-7}"
-for tool in docker-registry skopeo curl sha256sum; do
-  command -v "$tool" >/dev/null || { echo "bench: $tool is missing" >&2; exit 1; }
-done
-
-work="$(mktemp -d)"
-registry_pid=""
-cleanup() {
-  if [ -n "$registry_pid" ]; then kill "$registry_pid" 2>/dev/null || true; wait "$registry_pid" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-# a free loopback port: try a few random ones
-port=""
-for _ in $(seq 20); do
-  p=$((20000 + RANDOM % 20000))
-  if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then port=$p; break; fi
-done
-[ -n "$port" ] || { echo "bench: no free port" >&2; exit 1; }
-host="127.0.0.1:$port"
-
-cat >"$work/config.yml" <<YAML
-version: 0.1
-log:
-  level: error
-  accesslog:
-    disabled: true
-storage:
-  filesystem:
-    rootdirectory: $work/storage
-  delete:
-    enabled: true
-http:
-  addr: $host
-YAML
-docker-registry serve "$work/config.yml" >"$work/registry.log" 2>&1 &
-registry_pid=$!
-for _ in $(seq 100); do
-  curl -fs "http://$host/v2/" >/dev/null 2>&1 && break
-  sleep 0.1
-done
-curl -fs "http://$host/v2/" >/dev/null || { echo "bench: registry did not start" >&2; cat "$work/registry.log" >&2; exit 1; }
+. "$here/bench/lib.sh"
+bench_need docker-registry skopeo curl sha256sum
+start_registry
 
 repo="$host/bench/app"
 skopeo copy -q --all --dest-tls-verify=false "oci:$here/examples/hello:latest" "docker://$repo:1.0"
@@ -98,7 +59,6 @@ for t in o1 s1 c1 m1 m50 m100 k1 k100; do
   [ "$d" = "$src_digest" ] || { echo "bench: $t has $d, not $src_digest" >&2; bad=1; }
 done
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 echo "registry $host, source $src_digest ($(nproc) cores), median of $runs runs"
 printf '%-38s %8s ms\n' "one retag: ocitag (cold JVM)" "$o"
 printf '%-38s %8s ms   ocitag/skopeo = %s\n' "one retag: skopeo copy docker->docker" "$s" "$(ratio "$o" "$s")"
