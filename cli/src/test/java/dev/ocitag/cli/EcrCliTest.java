@@ -1,0 +1,122 @@
+package dev.ocitag.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ocitag.core.testing.ExternalTools;
+import dev.ocitag.core.testing.TestImage;
+import dev.ocitag.core.testing.TestImages;
+import dev.ocitag.ecr.testing.FakeEcr;
+import java.util.List;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The CLI through the real AWS SDK (signing, JSON 1.1, error mapping) against the test-scope ECR
+ * endpoint, as a user runs it with --endpoint-url.
+ */
+class EcrCliTest {
+  private static FakeEcr ecr;
+  private static final TestImage SRC = TestImages.ociImage("cli-ecr");
+  private static final TestImage OTHER = TestImages.dockerImage("cli-ecr-other");
+
+  @BeforeAll
+  static void start() throws Exception {
+    System.setProperty("aws.accessKeyId", FakeEcr.ACCESS_KEY);
+    System.setProperty("aws.secretAccessKey", FakeEcr.SECRET_KEY);
+    // the client keeps to ECR's default PutImage quota (10/s); the endpoint here has none
+    System.setProperty("ocitag.ecr.putRate", "10000");
+    ecr = FakeEcr.start();
+  }
+
+  @AfterAll
+  static void stop() {
+    ecr.close();
+    System.clearProperty("aws.accessKeyId");
+    System.clearProperty("aws.secretAccessKey");
+    System.clearProperty("ocitag.ecr.putRate");
+  }
+
+  @BeforeEach
+  void reset() {
+    ecr.resetCounts();
+  }
+
+  private static CliRun ocitag(String... args) {
+    List<String> all =
+        new java.util.ArrayList<>(
+            List.of("--endpoint-url", ecr.endpoint(), "--region", "us-east-1"));
+    all.addAll(List.of(args));
+    return CliRun.of(all.toArray(String[]::new));
+  }
+
+  @Test
+  void aRetagKeepsTheBytesAndTheTrailingNewline() {
+    ecr.createRepository("cli-app");
+    ecr.seed("cli-app", SRC, "src");
+
+    CliRun r = ocitag("tag", "ecr:cli-app:src", "t1", "t2");
+
+    assertEquals(0, r.code(), r::toString);
+    assertEquals(2, r.stdout().lines().filter(l -> l.startsWith("created ")).count(), r::toString);
+    assertArrayEquals(SRC.bytes(), ecr.manifestBytes("cli-app", "t1"));
+    assertEquals(SRC.digest(), ecr.tagDigest("cli-app", "t2"));
+    CliRun manifest = ocitag("manifest", "ecr:cli-app:t1");
+    assertArrayEquals(SRC.bytes(), manifest.stdoutBytes());
+    assertEquals(SRC.digest().toString(), ExternalTools.sha256sum(manifest.stdoutBytes()));
+  }
+
+  @Test
+  void anImmutableRepositoryCreatesBlocksAndLeavesUnchangedAndDryRunPredictsIt() {
+    ecr.createRepository("cli-locked", "IMMUTABLE");
+    ecr.seed("cli-locked", SRC, "src");
+    ecr.seed("cli-locked", SRC, "same");
+    ecr.seed("cli-locked", OTHER, "taken");
+
+    CliRun dry = ocitag("tag", "--dry-run", "ecr:cli-locked:src", "new", "taken", "same");
+    assertEquals(3, dry.code(), dry::toString);
+    assertEquals(0, ecr.calls("PutImage"));
+
+    CliRun r = ocitag("tag", "ecr:cli-locked:src", "new", "taken", "same");
+
+    assertEquals(3, r.code(), r::toString);
+    List<String> lines = r.stdout().lines().toList();
+    assertTrue(lines.get(0).startsWith("created   ecr:cli-locked:new"), r::toString);
+    assertTrue(lines.get(1).startsWith("blocked   ecr:cli-locked:taken"), r::toString);
+    assertTrue(lines.get(1).contains("immutable"), r::toString);
+    assertTrue(lines.get(2).startsWith("unchanged ecr:cli-locked:same"), r::toString);
+    assertEquals(1, ecr.calls("PutImage"));
+    assertEquals(OTHER.digest(), ecr.tagDigest("cli-locked", "taken"));
+    assertEquals(
+        0, ocitag("tag", "ecr:cli-locked:src", "same").code(), "unchanged alone is exit 0");
+  }
+
+  @Test
+  void aBatchOf250TagsCostsOnePlusThreeBatchGetImageCalls() {
+    ecr.createRepository("cli-many");
+    ecr.seed("cli-many", SRC, "src");
+    String line =
+        "ecr:cli-many:src "
+            + String.join(" ", IntStream.range(0, 250).mapToObj(i -> "m" + i).toList());
+
+    CliRun r =
+        RegistryCliTest.runWithStdin(
+            line + "\n", "--endpoint-url", ecr.endpoint(), "--region", "us-east-1", "batch", "-");
+
+    assertEquals(0, r.code(), r::toString);
+    assertEquals(250, r.stdout().lines().filter(l -> l.startsWith("created ")).count());
+    assertEquals(4, ecr.calls("BatchGetImage"), () -> String.valueOf(ecr.counts()));
+    assertEquals(250, ecr.calls("PutImage"));
+  }
+
+  @Test
+  void aMissingRepositoryIsNotFound() {
+    CliRun r = ocitag("tag", "ecr:cli-nowhere:src", "x");
+    assertEquals(4, r.code(), r::toString);
+    assertEquals(1, r.stderr().lines().count(), r::toString);
+  }
+}
