@@ -1,10 +1,10 @@
 package dev.ocitag.distribution;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ocitag.core.BackendOptions;
 import dev.ocitag.core.Digest;
 import dev.ocitag.core.ImageRef;
+import dev.ocitag.core.Json;
 import dev.ocitag.core.Manifest;
 import dev.ocitag.core.MediaTypes;
 import dev.ocitag.core.OcitagException;
@@ -52,7 +52,6 @@ import okio.BufferedSource;
 public final class DistributionBackend implements TagBackend {
   static final String USER_AGENT = "ocitag/0.1 (+okhttp)";
   private static final String ACCEPT = String.join(", ", MediaTypes.ALL);
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final int MAX_TAG_PAGES = 100_000;
   static final String PLACEHOLDER_ANNOTATION = "dev.ocitag.untag-placeholder";
 
@@ -305,7 +304,7 @@ public final class DistributionBackend implements TagBackend {
         }
         JsonNode page;
         try {
-          page = JSON.readTree(response.body().bytes());
+          page = Json.read(response.body().bytes());
         } catch (IOException e) {
           throw new OcitagException.Failed(
               what + ": the tag list is not JSON: " + RegistryError.oneLine(e.toString()));

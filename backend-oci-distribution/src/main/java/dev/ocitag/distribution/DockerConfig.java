@@ -1,8 +1,8 @@
 package dev.ocitag.distribution;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ocitag.core.ImageRef;
+import dev.ocitag.core.Json;
 import dev.ocitag.core.OcitagException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -28,7 +28,6 @@ import java.util.concurrent.TimeUnit;
  */
 final class DockerConfig {
   static final String DOCKER_HUB_KEY = "https://index.docker.io/v1/";
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final long HELPER_TIMEOUT_SECONDS = 30;
 
   private final Path file;
@@ -55,10 +54,10 @@ final class DockerConfig {
     }
     Path file = Files.isRegularFile(base) ? base : base.resolve("config.json");
     if (!Files.isRegularFile(file)) {
-      return new DockerConfig(file, JSON.createObjectNode(), env.get("PATH"));
+      return new DockerConfig(file, Json.object(), env.get("PATH"));
     }
     try {
-      JsonNode root = JSON.readTree(Files.readAllBytes(file));
+      JsonNode root = Json.read(Files.readAllBytes(file));
       if (root == null || !root.isObject()) {
         throw new OcitagException.InvalidInput("docker config " + file + " is not a JSON object");
       }
@@ -229,7 +228,7 @@ final class DockerConfig {
       }
       JsonNode answer;
       try {
-        answer = JSON.readTree(stdout);
+        answer = Json.read(stdout.getBytes(java.nio.charset.StandardCharsets.UTF_8));
       } catch (IOException e) {
         throw new OcitagException.Failed(program + " get answered something that is not JSON");
       }

@@ -1,7 +1,7 @@
 package dev.ocitag.distribution;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ocitag.core.Json;
 import dev.ocitag.core.OcitagException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -32,7 +32,6 @@ import okhttp3.ResponseBody;
  * unless the registry is on loopback or {@code --insecure} is set: a realm receives the password.
  */
 final class RegistryAuth implements Interceptor {
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   /** The spec's default when a token response has no expires_in. */
   private static final Duration DEFAULT_TOKEN_LIFE = Duration.ofSeconds(60);
@@ -235,7 +234,7 @@ final class RegistryAuth implements Interceptor {
       }
       JsonNode json;
       try {
-        json = JSON.readTree(bytes);
+        json = Json.read(bytes);
       } catch (IOException e) {
         throw new OcitagException.Failed(
             "the token service of " + endpoint.registry() + " answered something not JSON");

@@ -1,7 +1,7 @@
 package dev.ocitag.distribution;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ocitag.core.Json;
 import dev.ocitag.core.OcitagException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -17,14 +17,13 @@ import java.util.Locale;
  */
 record RegistryError(int status, String code, String message, String detail) {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final int MAX_TEXT = 300;
 
   /** Reads the spec's error body; anything else (HTML from a proxy, nothing) leaves code null. */
   static RegistryError parse(int status, byte[] body) {
     if (body != null && body.length > 0) {
       try {
-        JsonNode root = JSON.readTree(body);
+        JsonNode root = Json.read(body);
         JsonNode first = root == null ? null : root.path("errors").path(0);
         if (first != null && first.isObject()) {
           JsonNode detail = first.get("detail");

@@ -1,10 +1,10 @@
 package dev.ocitag.layout;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ocitag.core.Digest;
+import dev.ocitag.core.Json;
 import dev.ocitag.core.OcitagException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -31,7 +31,6 @@ import java.util.function.Function;
  */
 final class Layout {
   static final String REF_NAME = "org.opencontainers.image.ref.name";
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final Map<Path, ReentrantLock> LOCKS_IN_THIS_JVM = new ConcurrentHashMap<>();
 
   private final Path root;
@@ -117,8 +116,8 @@ final class Layout {
       throw new OcitagException.Failed("cannot read " + file + ": " + e.getMessage(), e);
     }
     try {
-      JsonNode node = JSON.readTree(bytes);
-      if (node == null) {
+      JsonNode node = Json.read(bytes);
+      if (node.isMissingNode()) {
         throw new OcitagException.InvalidInput(
             "corrupt " + what + " in " + file.getParent() + ": empty");
       }
@@ -193,7 +192,7 @@ final class Layout {
         FileLock ignored = marker.lock()) {
       ObjectNode index = readIndex();
       T result = change.apply(manifests(index));
-      writeAtomically(root.resolve("index.json"), JSON.writeValueAsBytes(index));
+      writeAtomically(root.resolve("index.json"), Json.write(index));
       return result;
     } catch (IOException e) {
       throw new OcitagException.Failed(

@@ -1,8 +1,8 @@
 package dev.ocitag.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ocitag.core.ImageRef;
+import dev.ocitag.core.Json;
 import dev.ocitag.core.OcitagException;
 import dev.ocitag.core.engine.TagEngine;
 import java.io.IOException;
@@ -51,7 +51,7 @@ record BatchFile(Map<ImageRef, List<ImageRef>> retags) {
   private static BatchFile parseJson(byte[] content) {
     JsonNode root;
     try {
-      root = new ObjectMapper().readTree(content);
+      root = Json.read(content);
     } catch (IOException e) {
       throw new OcitagException.InvalidInput(
           "batch file is not valid JSON: " + Main.oneLine(e.getMessage()));

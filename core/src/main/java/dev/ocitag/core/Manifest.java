@@ -1,7 +1,6 @@
 package dev.ocitag.core;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -20,8 +19,6 @@ import java.util.Optional;
 public final class Manifest {
   /** The ECR limit and that of the common registries. */
   public static final int MAX_BYTES = 4 * 1024 * 1024;
-
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final byte[] bytes;
   private final String mediaType;
@@ -48,7 +45,7 @@ public final class Manifest {
     byte[] copy = bytes.clone();
     JsonNode root;
     try {
-      root = JSON.readTree(copy);
+      root = Json.read(copy);
     } catch (java.io.IOException e) {
       throw new OcitagException.InvalidInput("manifest is not valid JSON: " + firstLine(e));
     }
