@@ -1,8 +1,10 @@
 package dev.ocitag.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.ocitag.core.Digest;
+import dev.ocitag.core.Json;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -67,18 +69,59 @@ final class Training {
     }
   }
 
+  /** BatchGetImage: src exists, other tags do not; PutImage: stored; anything else: empty. */
+  private static byte[] ecr(HttpExchange exchange, byte[] manifest) throws IOException {
+    String operation = exchange.getRequestHeaders().getFirst("X-Amz-Target");
+    JsonNode request = Json.read(exchange.getRequestBody().readAllBytes());
+    String digest = Digest.of(manifest).toString();
+    String image =
+        "{\"registryId\":\"123456789012\",\"repositoryName\":\"train\",\"imageId\":"
+            + "{\"imageDigest\":\"%s\",\"imageTag\":\"%s\"},\"imageManifest\":%s,"
+            + "\"imageManifestMediaType\":\"application/vnd.oci.image.manifest.v1+json\"}";
+    String text;
+    if (operation != null && operation.endsWith(".BatchGetImage")) {
+      StringBuilder images = new StringBuilder();
+      StringBuilder failures = new StringBuilder();
+      for (JsonNode id : request.path("imageIds")) {
+        String tag = id.path("imageTag").asText("src");
+        if (tag.equals("src")) {
+          images
+              .append(images.length() == 0 ? "" : ",")
+              .append(String.format(image, digest, tag, quote(MANIFEST)));
+        } else {
+          failures
+              .append(failures.length() == 0 ? "" : ",")
+              .append("{\"imageId\":{\"imageTag\":\"")
+              .append(tag)
+              .append("\"},\"failureCode\":\"ImageNotFound\",\"failureReason\":\"none\"}");
+        }
+      }
+      text = "{\"images\":[" + images + "],\"failures\":[" + failures + "]}";
+    } else if (operation != null && operation.endsWith(".PutImage")) {
+      text =
+          "{\"image\":"
+              + String.format(image, digest, request.path("imageTag").asText(), quote(MANIFEST))
+              + "}";
+    } else {
+      text = "{}";
+    }
+    return text.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static String quote(String json) {
+    return "\"" + json.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+  }
+
   private static void answer(HttpExchange exchange) throws IOException {
     String path = exchange.getRequestURI().getPath();
     String method = exchange.getRequestMethod();
     byte[] manifest = MANIFEST.getBytes(StandardCharsets.UTF_8);
     byte[] body;
     int status;
-    if (method.equals("POST")) { // the ECR API: JSON 1.1
+    if (method.equals("POST")) { // the ECR API: JSON 1.1, answered as ECR would, no checks
       exchange.getResponseHeaders().add("Content-Type", "application/x-amz-json-1.1");
-      status = 400;
-      body =
-          "{\"__type\":\"RepositoryNotFoundException\",\"message\":\"training run\"}"
-              .getBytes(StandardCharsets.UTF_8);
+      status = 200;
+      body = ecr(exchange, manifest);
     } else if (path.endsWith("/manifests/src")
         || path.endsWith("/manifests/t") && method.equals("PUT")) {
       exchange.getRequestBody().readAllBytes();
