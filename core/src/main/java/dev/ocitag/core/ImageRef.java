@@ -40,10 +40,6 @@ public record ImageRef(
     Transport(String prefix) {
       this.prefix = prefix;
     }
-
-    public String prefix() {
-      return prefix;
-    }
   }
 
   public static final String DOCKER_HUB = "docker.io";
@@ -275,14 +271,6 @@ public record ImageRef(
       return tag;
     }
     throw new OcitagException.InvalidInput("reference '" + this + "' names no tag or digest");
-  }
-
-  public Optional<String> optionalTag() {
-    return Optional.ofNullable(tag);
-  }
-
-  public Optional<Digest> optionalDigest() {
-    return Optional.ofNullable(digest);
   }
 
   /** For an ECR host reference, its account and region. */

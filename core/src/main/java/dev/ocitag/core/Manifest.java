@@ -119,11 +119,6 @@ public final class Manifest {
     return MediaTypes.isIndex(mediaType);
   }
 
-  /** Whether the document itself carries a {@code mediaType} field (ECR needs it passed if not). */
-  public boolean declaresMediaType() {
-    return root.path("mediaType").isTextual();
-  }
-
   /** The config descriptor of an image manifest; empty for an index. */
   public Optional<Descriptor> config() {
     JsonNode c = root.get("config");

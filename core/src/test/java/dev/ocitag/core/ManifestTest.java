@@ -2,7 +2,6 @@ package dev.ocitag.core;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -48,7 +47,6 @@ class ManifestTest {
         Manifest.of(docker.bytes(), "application/octet-stream").mediaType());
     TestImage bare = TestImages.ociImageWithoutMediaType("mt");
     assertEquals(MediaTypes.OCI_MANIFEST, Manifest.of(bare.bytes(), null).mediaType());
-    assertFalse(Manifest.of(bare.bytes(), null).declaresMediaType());
     assertEquals(
         MediaTypes.OCI_INDEX,
         Manifest.of(utf8("{\"schemaVersion\":2,\"manifests\":[]}"), null).mediaType());

@@ -3,7 +3,6 @@ package dev.ocitag.core.engine;
 import dev.ocitag.core.Digest;
 import dev.ocitag.core.ImageRef;
 import dev.ocitag.core.OcitagException;
-import java.util.Optional;
 
 /**
  * What happened to one target tag.
@@ -19,9 +18,4 @@ public record TagResult(
     Digest digest,
     Digest previousDigest,
     String reason,
-    OcitagException error) {
-
-  public Optional<OcitagException> optionalError() {
-    return Optional.ofNullable(error);
-  }
-}
+    OcitagException error) {}
