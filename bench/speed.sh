@@ -59,16 +59,22 @@ echo "| curl GET + PUT | $a_curl | $(ratio "$a_curl" "$a_skopeo") | 1.00 |"
 echo
 
 # (b) ------------------------------------------------------------------------------------------
+# batch_file SOURCE_PREFIX TAG_PREFIX TAGS FILE: one line per repository, SOURCE_PREFIX<i>:src and
+# TAGS targets TAG_PREFIX1..TAG_PREFIX<TAGS>
+batch_file() {
+  local i j line
+  : >"$4"
+  for i in $(seq 0 $((repos - 1))); do
+    line="$1$i:src"
+    for j in $(seq 1 "$3"); do line="$line $2$j"; done
+    echo "$line" >>"$4"
+  done
+}
 per=$(((n + repos - 1) / repos))
 batch_file="$work/batch.txt"
 floor_file="$work/floor.txt"
-: >"$batch_file"
+batch_file "$host/r" b "$per" "$batch_file"
 : >"$floor_file"
-for i in $(seq 0 $((repos - 1))); do
-  line="$host/r$i:src"
-  for j in $(seq 1 "$per"); do line="$line b$j"; done
-  echo "$line" >>"$batch_file"
-done
 for j in $(seq 1 "$per"); do # round robin over the repositories, as ocitag batch goes
   for i in $(seq 0 $((repos - 1))); do echo "r$i src f$j" >>"$floor_file"; done
 done
@@ -111,12 +117,7 @@ endpoint="$(sed -n 's/^endpoint //p' "$work/ecr.log")"
 [ -n "$endpoint" ] || { echo "bench: the ECR test endpoint did not start: $(tail -5 "$work/ecr.log")" >&2; exit 1; }
 ecr=(--endpoint-url "$endpoint" --region us-east-1)
 counts() { curl -s "$endpoint/_fake/counts" | tr -d '{}"' | sed 's/,/, /g'; }
-: >"$work/ecr-batch.txt"
-for i in $(seq 0 $((repos - 1))); do
-  line="ecr:b$i:src"
-  for j in $(seq 1 "$per"); do line="$line e$j"; done
-  echo "$line" >>"$work/ecr-batch.txt"
-done
+batch_file "ecr:b" e "$per" "$work/ecr-batch.txt"
 one=(); for j in $(seq 1 "$count"); do one+=("t$j"); done
 # ECR's PutImage quota is 10/s by default and ocitag keeps to it; the client's own cost shows with it
 # lifted (OCITAG_ECR_PUT_RATE): against real ECR at 10/s, N changed tags take N/10 s whatever the client.
@@ -157,12 +158,7 @@ echo
 # (d) ------------------------------------------------------------------------------------------
 big=$((count * 10))
 big_per=$((per * 10))
-: >"$work/big.txt"
-for i in $(seq 0 $((repos - 1))); do
-  line="$host/r$i:src"
-  for j in $(seq 1 "$big_per"); do line="$line m$j"; done
-  echo "$line" >>"$work/big.txt"
-done
+batch_file "$host/r" m "$big_per" "$work/big.txt"
 t0=$(date +%s%N)
 d_code=0
 OCITAG_JAVA_OPTS="-Xmx256m" "$ocitag" batch -j "$jobs" "$work/big.txt" >"$work/big.out" 2>"$work/big.err" || d_code=$?
