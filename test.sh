@@ -24,6 +24,10 @@ mvn -B -ntp verify "$@"
 
 # The README's first command, as a new user runs it: the launcher builds (and trains its class data
 # archive), tags a copy of the example layout, and skopeo agrees on the digest.
+if ! command -v skopeo >/dev/null 2>&1; then
+  echo "launcher check: skipped, skopeo is not installed (CI=true installs it or fails above)"
+  exit 0
+fi
 copy="$(mktemp -d)"
 trap 'rm -rf "$copy"' EXIT
 cp -r examples/hello "$copy/hello"
