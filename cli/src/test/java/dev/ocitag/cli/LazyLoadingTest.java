@@ -1,0 +1,69 @@
+package dev.ocitag.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ocitag.core.testing.TestImages;
+import dev.ocitag.distribution.testing.RealRegistry;
+import dev.ocitag.distribution.testing.RegistrySeeder;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Start-up is a feature: a command loads only the backend its reference needs. Checked in a fresh
+ * JVM with -verbose:class, the way a user's run starts.
+ */
+class LazyLoadingTest {
+  @RegisterExtension static final RealRegistry registry = RealRegistry.open();
+
+  private static List<String> loadedClasses(String... args)
+      throws IOException, InterruptedException {
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-verbose:class",
+                "-cp",
+                System.getProperty("java.class.path"),
+                Main.class.getName()));
+    command.addAll(List.of(args));
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS), "finished");
+    assertEquals(0, p.exitValue(), out);
+    return out.lines().filter(l -> l.startsWith("[") && l.contains("class,load")).toList();
+  }
+
+  private static long count(List<String> loaded, String prefix) {
+    return loaded.stream().filter(l -> l.contains("] " + prefix)).count();
+  }
+
+  @Test
+  void aLayoutCommandLoadsNeitherTheAwsSdkNorOkHttp() throws Exception {
+    List<String> loaded = loadedClasses("digest", "oci:../examples/hello:latest");
+    assertTrue(count(loaded, "dev.ocitag.layout.") > 0, "the layout backend ran");
+    assertEquals(0, count(loaded, "software.amazon."), "no AWS SDK class");
+    assertEquals(0, count(loaded, "okhttp3."), "no OkHttp class");
+    assertEquals(
+        0, count(loaded, "com.fasterxml.jackson.databind.ObjectMapper"), "no ObjectMapper");
+  }
+
+  @Test
+  void aRegistryRetagLoadsNoAwsSdkClass() throws Exception {
+    var repo = registry.newRepository("lazy");
+    RegistrySeeder.seed(registry, repo, TestImages.ociImage("lazy"), "src");
+
+    List<String> loaded = loadedClasses("tag", repo + ":src", "copy");
+
+    assertTrue(count(loaded, "okhttp3.") > 0, "the registry backend ran");
+    assertEquals(0, count(loaded, "software.amazon."), "no AWS SDK class");
+    assertEquals(
+        0, count(loaded, "com.fasterxml.jackson.databind.ObjectMapper"), "no ObjectMapper");
+  }
+}
