@@ -19,7 +19,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * One OCI image layout directory: {@code oci-layout}, {@code index.json}, {@code
@@ -181,19 +181,21 @@ final class Layout {
 
   /**
    * Rewrites index.json under the layout lock: reads the current index, lets {@code change} edit
-   * its manifests array in place, and replaces the file atomically. {@code change} returns false to
-   * write nothing.
+   * its manifests array in place, and replaces the file atomically. {@code change} returns whether
+   * it changed anything; when it did not, nothing is written. Returns that answer.
    */
-  <T> T updateIndex(Function<ArrayNode, T> change) {
+  boolean updateIndex(Predicate<ArrayNode> change) {
     ReentrantLock local = localLock(root);
     local.lock();
     try (FileChannel marker =
             FileChannel.open(root.resolve("oci-layout"), StandardOpenOption.WRITE);
         FileLock ignored = marker.lock()) {
       ObjectNode index = readIndex();
-      T result = change.apply(manifests(index));
-      writeAtomically(root.resolve("index.json"), Json.write(index));
-      return result;
+      boolean changed = change.test(manifests(index));
+      if (changed) {
+        writeAtomically(root.resolve("index.json"), Json.write(index));
+      }
+      return changed;
     } catch (IOException e) {
       throw new OcitagException.Failed(
           "cannot update " + root.resolve("index.json") + ": " + e.getMessage(), e);

@@ -97,7 +97,7 @@ final class OciLayoutBackend implements TagBackend {
           } else {
             entries.insert(at, entry);
           }
-          return null;
+          return true;
         });
     // Report what is on disk now, read back and hashed, not what we meant to write.
     JsonNode stored =
@@ -121,12 +121,7 @@ final class OciLayoutBackend implements TagBackend {
       throw new OcitagException.InvalidInput("untag needs a tag: '" + ref + "' names none");
     }
     Layout layout = Layout.open(ref.repository());
-    if (find(layout.manifests(), d -> ref.tag().equals(refName(d))).isEmpty()) {
-      throw new OcitagException.NotFound(
-          "tag '" + ref.tag() + "' is not in layout " + ref.repository());
-    }
-    int removedAt = layout.updateIndex(entries -> removeTag(entries, ref.tag()));
-    if (removedAt < 0) {
+    if (!layout.updateIndex(entries -> removeTag(entries, ref.tag()) >= 0)) {
       throw new OcitagException.NotFound(
           "tag '" + ref.tag() + "' is not in layout " + ref.repository());
     }

@@ -136,6 +136,7 @@ final class BatchCommand implements Command {
                           }
                         })));
     Map<ImageRef, Manifest> manifests = new LinkedHashMap<>();
+    Map<ImageRef, TagEngine> engines = new LinkedHashMap<>();
     Map<ImageRef, Map<ImageRef, Optional<Digest>>> current = new LinkedHashMap<>();
     List<TagReport> failedSources = new ArrayList<>();
     for (Map.Entry<ImageRef, List<ImageRef>> retag : batch.retags().entrySet()) {
@@ -143,6 +144,7 @@ final class BatchCommand implements Command {
       try {
         manifests.put(source, sources.get(source).get());
         current.put(source, known.get(source).get());
+        engines.put(source, engine(backends, source, options, engineOptions));
       } catch (ExecutionException e) {
         OcitagException why =
             e.getCause() instanceof OcitagException o
@@ -165,7 +167,7 @@ final class BatchCommand implements Command {
         }
         any = true;
         ImageRef target = targets.get(i);
-        TagEngine engine = engine(backends, source, options, engineOptions);
+        TagEngine engine = engines.get(source);
         Manifest manifest = manifests.get(source);
         Optional<Digest> now = current.get(source).get(target);
         pending
