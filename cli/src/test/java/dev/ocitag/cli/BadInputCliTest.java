@@ -28,7 +28,7 @@ class BadInputCliTest {
   @BeforeEach
   void copyExample() throws IOException {
     hello = tmp.resolve("hello");
-    LayoutCliTest.copyTree(Path.of("../examples/hello"), hello);
+    ExampleLayout.copy(hello);
   }
 
   /** A way to damage the layout before the command runs. */

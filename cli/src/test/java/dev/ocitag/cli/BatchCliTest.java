@@ -22,8 +22,8 @@ class BatchCliTest {
 
   @BeforeEach
   void copyLayouts() throws IOException {
-    LayoutCliTest.copyTree(Path.of("../examples/hello"), tmp.resolve("one"));
-    LayoutCliTest.copyTree(Path.of("../examples/hello"), tmp.resolve("two"));
+    ExampleLayout.copy(tmp.resolve("one"));
+    ExampleLayout.copy(tmp.resolve("two"));
     one = "oci:" + tmp.resolve("one");
     two = "oci:" + tmp.resolve("two");
   }

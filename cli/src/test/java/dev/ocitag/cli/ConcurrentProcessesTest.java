@@ -21,7 +21,7 @@ class ConcurrentProcessesTest {
   @RepeatedTest(2)
   void twoProcessesTaggingOneLayoutLoseNoTag() throws Exception {
     Path hello = tmp.resolve("hello");
-    LayoutCliTest.copyTree(Path.of("../examples/hello"), hello);
+    ExampleLayout.copy(hello);
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<Process> processes = new ArrayList<>();
     Set<String> expected = new HashSet<>(List.of("latest", "amd64", "arm64"));

@@ -36,7 +36,7 @@ class LayoutCliTest {
   @BeforeEach
   void copyExample() throws IOException {
     hello = tmp.resolve("hello");
-    copyTree(Path.of("../examples/hello"), hello);
+    ExampleLayout.copy(hello);
     oci = "oci:" + hello;
   }
 
