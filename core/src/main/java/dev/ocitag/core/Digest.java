@@ -67,6 +67,17 @@ public record Digest(String algorithm, String hex) {
     }
   }
 
+  // by hand, as in ImageRef: no ObjectMethods bootstrap at start-up
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Digest d && algorithm.equals(d.algorithm) && hex.equals(d.hex);
+  }
+
+  @Override
+  public int hashCode() {
+    return 31 * algorithm.hashCode() + hex.hashCode();
+  }
+
   @Override
   public String toString() {
     return algorithm + ":" + hex;

@@ -294,6 +294,26 @@ public record ImageRef(
     };
   }
 
+  // equals and hashCode by hand: the record's generated ones bootstrap
+  // java.lang.runtime.ObjectMethods
+  // at run time, some 30 method-handle classes that a class data archive cannot hold (about 10 ms
+  // of every cold start)
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof ImageRef r
+        && transport == r.transport
+        && registry.equals(r.registry)
+        && repository.equals(r.repository)
+        && Objects.equals(tag, r.tag)
+        && Objects.equals(digest, r.digest);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(transport, registry, repository, tag, digest);
+  }
+
   @Override
   public String toString() {
     StringBuilder s = new StringBuilder(repositoryName());

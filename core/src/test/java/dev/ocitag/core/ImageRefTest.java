@@ -1,12 +1,15 @@
 package dev.ocitag.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ocitag.core.ImageRef.Transport;
+import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -325,5 +328,28 @@ class ImageRefTest {
     assertEquals("t", ImageRef.parse("r.io/a:t").reference());
     assertThrows(OcitagException.InvalidInput.class, () -> ImageRef.parse("r.io/a").reference());
     assertNull(ImageRef.parse("r.io/a:t").repositoryRef().tag());
+  }
+
+  @Test
+  void equalityIsByEveryComponent() {
+    Digest d = Digest.of(new byte[] {1});
+    ImageRef ref = new ImageRef(Transport.DISTRIBUTION, "r.example", "a/b", "1", d);
+    assertEquals(ref, ImageRef.parse("r.example/a/b:1@" + d));
+    assertEquals(ref.hashCode(), ImageRef.parse("r.example/a/b:1@" + d).hashCode());
+    assertEquals(new Digest("sha256", d.hex()).hashCode(), d.hashCode());
+    List<ImageRef> others =
+        List.of(
+            new ImageRef(Transport.ECR, "r.example", "a/b", "1", d),
+            new ImageRef(Transport.DISTRIBUTION, "q.example", "a/b", "1", d),
+            new ImageRef(Transport.DISTRIBUTION, "r.example", "a/c", "1", d),
+            new ImageRef(Transport.DISTRIBUTION, "r.example", "a/b", "2", d),
+            new ImageRef(Transport.DISTRIBUTION, "r.example", "a/b", null, d),
+            new ImageRef(Transport.DISTRIBUTION, "r.example", "a/b", "1", null),
+            new ImageRef(
+                Transport.DISTRIBUTION, "r.example", "a/b", "1", Digest.of(new byte[] {2})));
+    for (ImageRef other : others) {
+      assertNotEquals(ref, other);
+      assertNotEquals(other, ref);
+    }
   }
 }
