@@ -1,21 +1,20 @@
 package dev.ocitag.distribution;
 
 import java.io.IOException;
+import java.net.URI;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
-import okhttp3.Headers;
-import okhttp3.HttpUrl;
-import okhttp3.Interceptor;
-import okhttp3.Request;
-import okhttp3.Response;
 
 /**
  * One line per request and per response, for {@code --debug}. Credentials never reach the line:
  * authorization headers and cookies show their scheme only, and query parameters that may carry a
  * secret are masked. Bodies are never logged.
  */
-final class DebugLog implements Interceptor {
+final class DebugLog implements Transport {
   private static final Set<String> SECRET_HEADERS =
       Set.of("authorization", "proxy-authorization", "cookie", "set-cookie");
   private static final Set<String> SECRET_PARAMS =
@@ -31,76 +30,86 @@ final class DebugLog implements Interceptor {
           "www-authenticate",
           "oci-subject");
 
+  private final Transport next;
   private final Consumer<String> sink;
 
-  DebugLog(Consumer<String> sink) {
+  DebugLog(Transport next, Consumer<String> sink) {
+    this.next = next;
     this.sink = sink;
   }
 
   @Override
-  public Response intercept(Chain chain) throws IOException {
-    Request request = chain.request();
+  public HttpAnswer send(HttpRequest request) throws IOException {
     long start = System.nanoTime();
-    sink.accept(
-        "> "
-            + request.method()
-            + " "
-            + redact(request.url())
-            + headers(request.headers(), null)
-            + " ("
-            + chain.connection().protocol()
-            + ")");
-    Response response;
+    String line = request.method() + " " + redact(request.url());
+    sink.accept("> " + line + headers(singletons(request.headers()), null));
+    HttpAnswer answer;
     try {
-      response = chain.proceed(request);
-    } catch (IOException e) {
-      sink.accept("< " + request.method() + " " + redact(request.url()) + " failed: " + e);
+      answer = next.send(request);
+    } catch (IOException | RuntimeException e) {
+      sink.accept("< " + line + " failed: " + e);
       throw e;
     }
     long ms = (System.nanoTime() - start) / 1_000_000;
     sink.accept(
         "< "
-            + response.code()
+            + answer.code()
             + " "
-            + request.method()
-            + " "
-            + redact(request.url())
+            + line
             + " "
             + ms
             + "ms"
-            + headers(response.headers(), SHOWN_RESPONSE_HEADERS));
-    return response;
+            + headers(answer.headers(), SHOWN_RESPONSE_HEADERS));
+    return answer;
   }
 
-  static String redact(HttpUrl url) {
-    HttpUrl.Builder b = url.newBuilder();
-    if (!url.username().isEmpty() || !url.password().isEmpty()) {
-      b.username("").password("");
-    }
-    for (String name : url.queryParameterNames()) {
-      if (SECRET_PARAMS.contains(name.toLowerCase(Locale.ROOT))) {
-        b.setQueryParameter(name, "<redacted>");
+  private static Map<String, List<String>> singletons(Map<String, String> headers) {
+    Map<String, List<String>> lists = new LinkedHashMap<>();
+    headers.forEach((name, value) -> lists.put(name, List.of(value)));
+    return lists;
+  }
+
+  /** The URL without user info and with secret query parameters masked. */
+  static String redact(URI url) {
+    StringBuilder s = new StringBuilder().append(url.getScheme()).append("://");
+    s.append(url.getRawAuthority().substring(url.getRawAuthority().indexOf('@') + 1));
+    s.append(url.getRawPath());
+    String query = url.getRawQuery();
+    if (query != null) {
+      s.append('?');
+      String sep = "";
+      for (String param : query.split("&", -1)) {
+        int eq = param.indexOf('=');
+        String name = eq < 0 ? param : param.substring(0, eq);
+        boolean secret = SECRET_PARAMS.contains(name.toLowerCase(Locale.ROOT));
+        s.append(sep).append(secret && eq >= 0 ? name + "=<redacted>" : param);
+        sep = "&";
       }
     }
-    return b.build().toString();
+    return s.toString();
   }
 
   /** Header lines, secrets reduced to their scheme; only {@code shown} ones when not null. */
-  static String headers(Headers headers, Set<String> shown) {
+  static String headers(Map<String, List<String>> headers, Set<String> shown) {
     StringBuilder s = new StringBuilder();
-    for (int i = 0; i < headers.size(); i++) {
-      String name = headers.name(i);
-      String lower = name.toLowerCase(Locale.ROOT);
-      if (shown != null && !shown.contains(lower)) {
-        continue;
-      }
-      String value = headers.value(i);
-      if (SECRET_HEADERS.contains(lower)) {
-        int space = value.indexOf(' ');
-        value = (space > 0 ? value.substring(0, space) + " " : "") + "<redacted>";
-      }
-      s.append(" | ").append(name).append(": ").append(value);
-    }
+    headers.forEach(
+        (name, values) -> {
+          String lower = name.toLowerCase(Locale.ROOT);
+          if (shown == null || shown.contains(lower)) {
+            for (String value : values) {
+              s.append(" | ").append(name).append(": ");
+              s.append(SECRET_HEADERS.contains(lower) ? redactSecret(value) : value);
+            }
+          }
+        });
     return s.toString();
+  }
+
+  /** {@code Bearer <redacted>}: an authorization scheme is shown, nothing else of the value. */
+  private static String redactSecret(String value) {
+    int space = value.indexOf(' ');
+    String scheme = space > 0 ? value.substring(0, space) : "";
+    return (scheme.chars().allMatch(Character::isLetter) && !scheme.isEmpty() ? scheme + " " : "")
+        + "<redacted>";
   }
 }

@@ -11,11 +11,11 @@ import dev.ocitag.core.OcitagException;
 import dev.ocitag.core.TagBackend;
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.SecureRandom;
-import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -23,45 +23,33 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
-import okhttp3.ConnectionPool;
-import okhttp3.ConnectionSpec;
-import okhttp3.HttpUrl;
-import okhttp3.MediaType;
-import okhttp3.OkHttpClient;
-import okhttp3.Request;
-import okhttp3.RequestBody;
-import okhttp3.Response;
-import okio.BufferedSource;
 
 /**
  * A registry reached through the OCI distribution API: manifests are fetched and put as their exact
- * bytes, never re-serialized. One backend holds one OkHttp client (one connection pool, HTTP/2
- * where the registry offers it over TLS) for the registry of the reference it was opened for.
+ * bytes, never re-serialized. One backend holds one request path ({@link Transport}: retries,
+ * authentication and its tokens, keep-alive connections) for the registry of the reference it was
+ * opened for.
  *
  * <p>Requests: fetch is one GET, resolve one HEAD (a GET where HEAD is not allowed), put one PUT,
  * tags one GET per page. Untag deletes the tag where the registry can; where it only deletes by
  * digest, see {@link #untag}.
  */
 public final class DistributionBackend implements TagBackend {
-  static final String USER_AGENT = "ocitag/0.1 (+okhttp)";
+  static final String USER_AGENT = "ocitag/0.1";
   private static final String ACCEPT = String.join(", ", MediaTypes.ALL);
   private static final int MAX_TAG_PAGES = 100_000;
   static final String PLACEHOLDER_ANNOTATION = "dev.ocitag.untag-placeholder";
 
   private final RegistryEndpoint endpoint;
-  private final OkHttpClient client;
+  private final Transport client;
   private final Settings settings;
   private final Consumer<String> debug;
 
   private DistributionBackend(
-      RegistryEndpoint endpoint, OkHttpClient client, Settings settings, Consumer<String> debug) {
+      RegistryEndpoint endpoint, Transport client, Settings settings, Consumer<String> debug) {
     this.endpoint = endpoint;
     this.client = client;
     this.settings = settings;
@@ -82,27 +70,10 @@ public final class DistributionBackend implements TagBackend {
   static DistributionBackend open(
       RegistryEndpoint endpoint, BackendOptions options, Settings settings) {
     Consumer<String> debug = options.debug() == null ? null : options::debug;
-    OkHttpClient.Builder base =
-        new OkHttpClient.Builder()
-            .connectTimeout(settings.connectTimeout())
-            .readTimeout(settings.readTimeout())
-            .writeTimeout(settings.readTimeout())
-            .callTimeout(settings.callTimeout())
-            .connectionPool(
-                new ConnectionPool(Math.max(5, options.parallelism()), 5, TimeUnit.MINUTES))
-            .followRedirects(true);
-    if (!endpoint.base().isHttps()) {
-      // plain HTTP: no TLS set-up at all (it costs a cold CLI a few hundred milliseconds)
-      base.connectionSpecs(List.of(ConnectionSpec.CLEARTEXT));
-    } else if (options.insecure()) {
-      trustEverything(base);
-    }
+    Transport network = new JdkTransport(settings, endpoint.isHttps() && options.insecure());
     if (debug != null) {
-      base.addNetworkInterceptor(new DebugLog(debug));
+      network = new DebugLog(network, debug);
     }
-    OkHttpClient shared = base.build();
-    OkHttpClient tokenClient =
-        shared.newBuilder().addInterceptor(new RetryInterceptor(settings, debug)).build();
     Path dockerConfigDir = options.dockerConfig();
     Lazy<Optional<Credentials>> credentials =
         new Lazy<>(
@@ -120,43 +91,11 @@ public final class DistributionBackend implements TagBackend {
               }
               return found;
             });
-    OkHttpClient client =
-        shared
-            .newBuilder()
-            .addInterceptor(new RetryInterceptor(settings, debug))
-            .addInterceptor(
-                new RegistryAuth(
-                    endpoint,
-                    credentials,
-                    tokenClient,
-                    options.insecure(),
-                    debug,
-                    Clock.systemUTC()))
-            .build();
-    return new DistributionBackend(endpoint, client, settings, debug);
-  }
-
-  private static void trustEverything(OkHttpClient.Builder b) {
-    X509TrustManager trustAll =
-        new X509TrustManager() {
-          @Override
-          public void checkClientTrusted(X509Certificate[] chain, String authType) {}
-
-          @Override
-          public void checkServerTrusted(X509Certificate[] chain, String authType) {}
-
-          @Override
-          public X509Certificate[] getAcceptedIssuers() {
-            return new X509Certificate[0];
-          }
-        };
-    try {
-      SSLContext tls = SSLContext.getInstance("TLS");
-      tls.init(null, new TrustManager[] {trustAll}, new SecureRandom());
-      b.sslSocketFactory(tls.getSocketFactory(), trustAll).hostnameVerifier((host, s) -> true);
-    } catch (java.security.GeneralSecurityException e) {
-      throw new IllegalStateException("the JVM cannot set up TLS", e);
-    }
+    Transport tokens = new Retry(network, settings, debug);
+    RegistryAuth auth =
+        new RegistryAuth(
+            network, endpoint, credentials, tokens, options.insecure(), debug, Clock.systemUTC());
+    return new DistributionBackend(endpoint, new Retry(auth, settings, debug), settings, debug);
   }
 
   RegistryEndpoint endpoint() {
@@ -166,48 +105,31 @@ public final class DistributionBackend implements TagBackend {
   @Override
   public Manifest fetch(ImageRef ref) {
     String what = "fetch " + ref;
-    Request request = request(manifestUrl(ref, ref.reference()), ref).get().build();
-    try (Response response = call(request, what)) {
-      if (!response.isSuccessful()) {
-        throw failure(response, what);
-      }
-      byte[] bytes = readManifest(response, what);
-      Manifest manifest = Manifest.of(bytes, response.header("Content-Type"));
-      if (ref.digest() != null && !ref.digest().matches(bytes)) {
+    HttpRequest request =
+        request("GET", manifestUrl(ref, ref.reference())).bodyLimit(Manifest.MAX_BYTES);
+    HttpAnswer response = call(request, what);
+    if (!response.isSuccessful()) {
+      throw failure(response, what);
+    }
+    byte[] bytes = response.body();
+    Manifest manifest = Manifest.of(bytes, response.header("Content-Type"));
+    if (ref.digest() != null && !ref.digest().matches(bytes)) {
+      throw new OcitagException.Failed(
+          what + ": the registry served bytes that do not hash to " + ref.digest());
+    }
+    String served = response.header("Docker-Content-Digest");
+    if (served != null && !served.isBlank()) {
+      Digest claimed = parseDigest(served, what);
+      if (!claimed.matches(bytes)) {
         throw new OcitagException.Failed(
-            what + ": the registry served bytes that do not hash to " + ref.digest());
+            what
+                + ": the registry says Docker-Content-Digest "
+                + claimed
+                + " but the bytes it served hash to "
+                + manifest.digest());
       }
-      String served = response.header("Docker-Content-Digest");
-      if (served != null && !served.isBlank()) {
-        Digest claimed = parseDigest(served, what);
-        if (!claimed.matches(bytes)) {
-          throw new OcitagException.Failed(
-              what
-                  + ": the registry says Docker-Content-Digest "
-                  + claimed
-                  + " but the bytes it served hash to "
-                  + manifest.digest());
-        }
-      }
-      return manifest;
     }
-  }
-
-  private static byte[] readManifest(Response response, String what) {
-    long length = response.body().contentLength();
-    if (length > Manifest.MAX_BYTES) {
-      throw tooLarge(what, length);
-    }
-    try {
-      BufferedSource source = response.body().source();
-      if (source.request(Manifest.MAX_BYTES + 1L)) {
-        throw tooLarge(what, -1);
-      }
-      return source.readByteArray();
-    } catch (IOException e) {
-      throw new OcitagException.Transient(
-          what + ": reading the manifest failed: " + RegistryError.oneLine(e.toString()), e);
-    }
+    return manifest;
   }
 
   private static OcitagException tooLarge(String what, long length) {
@@ -223,19 +145,17 @@ public final class DistributionBackend implements TagBackend {
   @Override
   public Optional<Digest> resolve(ImageRef ref) {
     String what = "resolve " + ref;
-    Request request = request(manifestUrl(ref, ref.reference()), ref).head().build();
-    try (Response response = call(request, what)) {
-      if (response.code() == 404) {
-        return Optional.empty();
+    HttpAnswer response = call(request("HEAD", manifestUrl(ref, ref.reference())), what);
+    if (response.code() == 404) {
+      return Optional.empty();
+    }
+    if (response.isSuccessful()) {
+      String header = response.header("Docker-Content-Digest");
+      if (header != null && !header.isBlank()) {
+        return Optional.of(parseDigest(header, what));
       }
-      if (response.isSuccessful()) {
-        String header = response.header("Docker-Content-Digest");
-        if (header != null && !header.isBlank()) {
-          return Optional.of(parseDigest(header, what));
-        }
-      } else if (response.code() != 405) {
-        throw failure(response, what);
-      }
+    } else if (response.code() != 405) {
+      throw failure(response, what);
     }
     // HEAD not allowed, or no digest in its answer: GET and hash the bytes
     try {
@@ -258,22 +178,19 @@ public final class DistributionBackend implements TagBackend {
     if (bytes.length > Manifest.MAX_BYTES) {
       throw tooLarge(what, bytes.length);
     }
-    RequestBody body = RequestBody.create(bytes, MediaType.get(mediaType));
-    Request request = request(manifestUrl(target, reference), target).put(body).build();
-    try (Response response = call(request, what)) {
-      if (!response.isSuccessful()) {
-        throw failure(response, what);
-      }
-      String header = response.header("Docker-Content-Digest");
-      if (header != null && !header.isBlank()) {
-        return parseDigest(header, what);
-      }
-      String location = response.header("Location");
-      int at =
-          location == null ? -1 : Math.max(location.lastIndexOf('/'), location.lastIndexOf('@'));
-      if (at >= 0 && location.substring(at + 1).startsWith("sha")) {
-        return parseDigest(location.substring(at + 1), what);
-      }
+    HttpRequest request = request("PUT", manifestUrl(target, reference)).body(bytes, mediaType);
+    HttpAnswer response = call(request, what);
+    if (!response.isSuccessful()) {
+      throw failure(response, what);
+    }
+    String header = response.header("Docker-Content-Digest");
+    if (header != null && !header.isBlank()) {
+      return parseDigest(header, what);
+    }
+    String location = response.header("Location");
+    int at = location == null ? -1 : Math.max(location.lastIndexOf('/'), location.lastIndexOf('@'));
+    if (at >= 0 && location.substring(at + 1).startsWith("sha")) {
+      return parseDigest(location.substring(at + 1), what);
     }
     // no digest in the answer: ask for what the tag now holds
     return resolve(target.withTag(reference))
@@ -286,41 +203,38 @@ public final class DistributionBackend implements TagBackend {
   @Override
   public Stream<String> tags(ImageRef repository) {
     String what = "list tags of " + repository.repositoryName();
-    HttpUrl url = endpoint.url(repository.repository(), "tags", "list");
+    URI url = endpoint.url(repository.repository(), "tags", "list");
     if (settings.tagsPageSize() > 0) {
-      url =
-          url.newBuilder().addQueryParameter("n", String.valueOf(settings.tagsPageSize())).build();
+      url = URI.create(url + "?n=" + settings.tagsPageSize());
     }
     List<String> tags = new ArrayList<>();
-    Set<HttpUrl> seen = new HashSet<>();
+    Set<URI> seen = new HashSet<>();
     while (url != null) {
       if (!seen.add(url) || seen.size() > MAX_TAG_PAGES) {
         throw new OcitagException.Failed(what + ": the registry's Link pages loop at " + url);
       }
-      Request request = request(url, repository).get().build();
-      try (Response response = call(request, what)) {
-        if (!response.isSuccessful()) {
-          throw failure(response, what);
-        }
-        JsonNode page;
-        try {
-          page = Json.read(response.body().bytes());
-        } catch (IOException e) {
-          throw new OcitagException.Failed(
-              what + ": the tag list is not JSON: " + RegistryError.oneLine(e.toString()));
-        }
-        JsonNode list = page == null ? null : page.get("tags");
-        if (list != null && list.isArray()) {
-          list.forEach(t -> tags.add(t.asText()));
-        }
-        url = nextPage(url, response.headers("Link"));
+      HttpAnswer response = call(request("GET", url), what);
+      if (!response.isSuccessful()) {
+        throw failure(response, what);
       }
+      JsonNode page;
+      try {
+        page = Json.read(response.body());
+      } catch (IOException e) {
+        throw new OcitagException.Failed(
+            what + ": the tag list is not JSON: " + RegistryError.oneLine(e.toString()));
+      }
+      JsonNode list = page == null ? null : page.get("tags");
+      if (list != null && list.isArray()) {
+        list.forEach(t -> tags.add(t.asText()));
+      }
+      url = nextPage(url, response.headers("Link"));
     }
     return tags.stream().distinct();
   }
 
   /** The {@code rel="next"} target of RFC 8288 Link headers, resolved against the page's URL. */
-  static HttpUrl nextPage(HttpUrl page, List<String> links) {
+  static URI nextPage(URI page, List<String> links) {
     for (String header : links) {
       for (String link : header.split(",(?=\\s*<)")) {
         int open = link.indexOf('<');
@@ -330,7 +244,11 @@ public final class DistributionBackend implements TagBackend {
         }
         String params = link.substring(close + 1).replace(" ", "");
         if (params.contains("rel=\"next\"") || params.contains("rel=next")) {
-          return page.resolve(link.substring(open + 1, close).strip());
+          try {
+            return page.resolve(new URI(link.substring(open + 1, close).strip()));
+          } catch (URISyntaxException e) {
+            return null; // a next page we cannot follow: the list ends here
+          }
         }
       }
     }
@@ -360,35 +278,32 @@ public final class DistributionBackend implements TagBackend {
     if (resolve(ref).isEmpty()) {
       throw new OcitagException.NotFound(what + ": no such tag");
     }
-    Request delete = request(manifestUrl(ref, ref.tag()), ref).delete().build();
-    try (Response response = call(delete, what)) {
-      if (response.isSuccessful()) {
-        return;
-      }
-      RegistryError error = RegistryError.parse(response.code(), bodyBytes(response));
-      if (!tagDeletionUnsupported(error)) {
-        throw error.toException(what);
-      }
-      debug("untag: the registry does not delete tags (" + error.describe() + ")");
+    HttpAnswer deleted = call(request("DELETE", manifestUrl(ref, ref.tag())), what);
+    if (deleted.isSuccessful()) {
+      return;
     }
+    RegistryError refused = RegistryError.parse(deleted.code(), deleted.body());
+    if (!tagDeletionUnsupported(refused)) {
+      throw refused.toException(what);
+    }
+    debug("untag: the registry does not delete tags (" + refused.describe() + ")");
     byte[] placeholder = placeholder(ref);
     Digest placeholderDigest = Digest.of(placeholder);
     ImageRef byDigest = ref.withDigest(placeholderDigest);
-    Request probe = request(manifestUrl(ref, placeholderDigest.toString()), ref).delete().build();
-    try (Response response = call(probe, what)) {
-      if (response.code() != 404) {
-        RegistryError error = RegistryError.parse(response.code(), bodyBytes(response));
-        if (response.code() == 405 || "UNSUPPORTED".equals(error.code())) {
-          throw new OcitagException.Refused(
-              what
-                  + ": the registry deletes neither tags nor manifests ("
-                  + error.describe()
-                  + "); on distribution/registry set storage.delete.enabled. The tag is kept,"
-                  + " as deleting its image would also remove every other tag on it");
-        }
-        if (!response.isSuccessful()) {
-          throw error.toException(what);
-        }
+    HttpAnswer probe =
+        call(request("DELETE", manifestUrl(ref, placeholderDigest.toString())), what);
+    if (probe.code() != 404) {
+      RegistryError error = RegistryError.parse(probe.code(), probe.body());
+      if (probe.code() == 405 || "UNSUPPORTED".equals(error.code())) {
+        throw new OcitagException.Refused(
+            what
+                + ": the registry deletes neither tags nor manifests ("
+                + error.describe()
+                + "); on distribution/registry set storage.delete.enabled. The tag is kept,"
+                + " as deleting its image would also remove every other tag on it");
+      }
+      if (!probe.isSuccessful()) {
+        throw error.toException(what);
       }
     }
     Digest stored;
@@ -412,16 +327,15 @@ public final class DistributionBackend implements TagBackend {
               + placeholderDigest
               + "; the tag now points at that placeholder");
     }
-    Request remove = request(manifestUrl(ref, placeholderDigest.toString()), ref).delete().build();
-    try (Response response = call(remove, what)) {
-      if (!response.isSuccessful() && response.code() != 404) {
-        throw new OcitagException.Failed(
-            what
-                + ": the tag was moved to the placeholder "
-                + byDigest
-                + " but deleting it failed: "
-                + RegistryError.parse(response.code(), bodyBytes(response)).describe());
-      }
+    HttpAnswer removed =
+        call(request("DELETE", manifestUrl(ref, placeholderDigest.toString())), what);
+    if (!removed.isSuccessful() && removed.code() != 404) {
+      throw new OcitagException.Failed(
+          what
+              + ": the tag was moved to the placeholder "
+              + byDigest
+              + " but deleting it failed: "
+              + RegistryError.parse(removed.code(), removed.body()).describe());
     }
   }
 
@@ -451,22 +365,23 @@ public final class DistributionBackend implements TagBackend {
     return json.getBytes(StandardCharsets.UTF_8);
   }
 
-  private HttpUrl manifestUrl(ImageRef ref, String reference) {
+  private URI manifestUrl(ImageRef ref, String reference) {
     return endpoint.url(ref.repository(), "manifests", reference);
   }
 
-  private Request.Builder request(HttpUrl url, ImageRef ref) {
-    return new Request.Builder().url(url).header("User-Agent", USER_AGENT).header("Accept", ACCEPT);
+  /** A request with its token scope: the repository and what the method does to it. */
+  private HttpRequest request(String method, URI url) {
+    return HttpRequest.of(method, url)
+        .scope(Scope.forMethod(repositoryOf(url), method))
+        .header("User-Agent", USER_AGENT)
+        .header("Accept", ACCEPT);
   }
 
-  private Response call(Request request, String what) {
-    // the scope is known only once the method is: tag the request with it now
-    Scope scope = Scope.forMethod(repositoryOf(request.url()), request.method());
-    Request tagged = request.newBuilder().tag(Scope.class, scope).build();
+  private HttpAnswer call(HttpRequest request, String what) {
     try {
-      return client.newCall(tagged).execute();
-    } catch (ReportedFailure e) {
-      throw e.error;
+      return client.send(request);
+    } catch (BodyTooLarge e) {
+      throw tooLarge(what, e.length);
     } catch (SSLException e) {
       throw new OcitagException.Failed(
           what
@@ -504,21 +419,18 @@ public final class DistributionBackend implements TagBackend {
   }
 
   /** The repository name in a {@code /v2/<name>/(manifests|tags|blobs)/...} URL. */
-  private static String repositoryOf(HttpUrl url) {
-    List<String> segments = url.pathSegments();
-    int end = segments.size();
-    for (int i = segments.size() - 1; i > 0; i--) {
-      String s = segments.get(i);
-      if (s.equals("manifests") || s.equals("tags") || s.equals("blobs")) {
-        end = i;
-        break;
-      }
+  private static String repositoryOf(URI url) {
+    String path = url.getRawPath();
+    String name = path.substring(path.indexOf("/v2/") + 4);
+    int end = -1;
+    for (String kind : new String[] {"/manifests/", "/tags/", "/blobs/"}) {
+      end = Math.max(end, name.lastIndexOf(kind));
     }
-    return String.join("/", segments.subList(1, end));
+    return end < 0 ? name : name.substring(0, end);
   }
 
-  private OcitagException failure(Response response, String what) {
-    RegistryError error = RegistryError.parse(response.code(), bodyBytes(response));
+  private OcitagException failure(HttpAnswer response, String what) {
+    RegistryError error = RegistryError.parse(response.code(), response.body());
     if (response.code() == 401 && error.code() == null) {
       return new OcitagException.Denied(
           what + ": the registry answered 401 unauthorized" + challengeHint(response));
@@ -526,19 +438,9 @@ public final class DistributionBackend implements TagBackend {
     return error.toException(what);
   }
 
-  private static String challengeHint(Response response) {
+  private static String challengeHint(HttpAnswer response) {
     String c = response.header("WWW-Authenticate");
     return c == null ? "" : " (challenge " + RegistryError.oneLine(c) + ")";
-  }
-
-  private static byte[] bodyBytes(Response response) {
-    try {
-      BufferedSource source = response.body().source();
-      source.request(64 * 1024);
-      return source.getBuffer().snapshot().toByteArray();
-    } catch (IOException e) {
-      return new byte[0];
-    }
   }
 
   private static Digest parseDigest(String text, String what) {
@@ -556,9 +458,7 @@ public final class DistributionBackend implements TagBackend {
     }
   }
 
+  /** Connections stay in the JDK's keep-alive cache, which closes idle ones by itself. */
   @Override
-  public void close() {
-    client.dispatcher().executorService().shutdown();
-    client.connectionPool().evictAll();
-  }
+  public void close() {}
 }

@@ -4,23 +4,18 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.ocitag.core.Json;
 import dev.ocitag.core.OcitagException;
 import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Base64;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
-import okhttp3.Credentials;
-import okhttp3.FormBody;
-import okhttp3.HttpUrl;
-import okhttp3.Interceptor;
-import okhttp3.OkHttpClient;
-import okhttp3.Request;
-import okhttp3.Response;
-import okhttp3.ResponseBody;
 
 /**
  * Answers a registry's authentication challenge, once per request: a request goes out anonymously
@@ -31,16 +26,17 @@ import okhttp3.ResponseBody;
  * <p>Tokens are cached per scope until shortly before they expire. Token realms must be https
  * unless the registry is on loopback or {@code --insecure} is set: a realm receives the password.
  */
-final class RegistryAuth implements Interceptor {
+final class RegistryAuth implements Transport {
 
   /** The spec's default when a token response has no expires_in. */
   private static final Duration DEFAULT_TOKEN_LIFE = Duration.ofSeconds(60);
 
   private static final Duration EXPIRY_MARGIN = Duration.ofSeconds(10);
 
+  private final Transport next;
   private final RegistryEndpoint endpoint;
-  private final Supplier<Optional<dev.ocitag.distribution.Credentials>> credentials;
-  private final OkHttpClient tokenClient;
+  private final Supplier<Optional<Credentials>> credentials;
+  private final Transport tokenClient;
   private final boolean insecure;
   private final Consumer<String> debug;
   private final Clock clock;
@@ -50,12 +46,14 @@ final class RegistryAuth implements Interceptor {
   private record Token(String value, Instant expires) {}
 
   RegistryAuth(
+      Transport next,
       RegistryEndpoint endpoint,
-      Supplier<Optional<dev.ocitag.distribution.Credentials>> credentials,
-      OkHttpClient tokenClient,
+      Supplier<Optional<Credentials>> credentials,
+      Transport tokenClient,
       boolean insecure,
       Consumer<String> debug,
       Clock clock) {
+    this.next = next;
     this.endpoint = endpoint;
     this.credentials = credentials;
     this.tokenClient = tokenClient;
@@ -65,60 +63,53 @@ final class RegistryAuth implements Interceptor {
   }
 
   @Override
-  public Response intercept(Chain chain) throws IOException {
-    Request request = chain.request();
-    Scope scope = request.tag(Scope.class);
-    Request first = authorize(request, scope == null ? null : scope.toString(), false);
-    Response response = chain.proceed(first);
-    if (response.code() != 401) {
-      return response;
+  public HttpAnswer send(HttpRequest request) throws IOException {
+    Scope scope = request.scope();
+    HttpRequest first = authorize(request, scope == null ? null : scope.toString(), false);
+    HttpAnswer answer = next.send(first);
+    if (answer.code() != 401) {
+      return answer;
     }
-    Challenge c = Challenge.pick(response.headers("WWW-Authenticate"));
+    Challenge c = Challenge.pick(answer.headers("WWW-Authenticate"));
     if (c == null || !(c.scheme().equals("bearer") || c.scheme().equals("basic"))) {
-      return response; // nothing we can answer: reported as denied with the registry's words
+      return answer; // nothing we can answer: reported as denied with the registry's words
     }
     boolean hadAuthorization = first.header("Authorization") != null;
     if (hadAuthorization && c.scheme().equals("basic")) {
-      return response; // the password was refused; asking again would not change that
+      return answer; // the password was refused; asking again would not change that
     }
     challenge = c;
     String tokenScope = c.param("scope") != null ? c.param("scope") : String.valueOf(scope);
-    response.close();
-    Request second = authorize(request, tokenScope, hadAuthorization);
-    return chain.proceed(second);
+    return next.send(authorize(request, tokenScope, hadAuthorization));
   }
 
   /** Adds an Authorization header when a challenge is known; refresh drops the cached token. */
-  private Request authorize(Request request, String scope, boolean refresh) throws IOException {
+  private HttpRequest authorize(HttpRequest request, String scope, boolean refresh)
+      throws IOException {
     Challenge c = challenge;
     if (c == null) {
       return request;
     }
-    try {
-      if (c.scheme().equals("basic")) {
-        dev.ocitag.distribution.Credentials creds = requireCredentials();
-        if (creds.isIdentityToken()) {
-          throw new OcitagException.Denied(
-              endpoint.registry()
-                  + " asks for Basic authentication but "
-                  + creds.source()
-                  + " holds only an identity token");
-        }
-        return request
-            .newBuilder()
-            .header(
-                "Authorization",
-                Credentials.basic(creds.username(), creds.password(), StandardCharsets.UTF_8))
-            .build();
+    if (c.scheme().equals("basic")) {
+      Credentials creds = requireCredentials();
+      if (creds.isIdentityToken()) {
+        throw new OcitagException.Denied(
+            endpoint.registry()
+                + " asks for Basic authentication but "
+                + creds.source()
+                + " holds only an identity token");
       }
-      String token = token(c, scope, refresh);
-      return request.newBuilder().header("Authorization", "Bearer " + token).build();
-    } catch (OcitagException e) {
-      throw new ReportedFailure(e);
+      return request.header("Authorization", basic(creds));
     }
+    return request.header("Authorization", "Bearer " + token(c, scope, refresh));
   }
 
-  private dev.ocitag.distribution.Credentials requireCredentials() {
+  private static String basic(Credentials creds) {
+    String pair = creds.username() + ":" + creds.password();
+    return "Basic " + Base64.getEncoder().encodeToString(pair.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private Credentials requireCredentials() {
     return credentials
         .get()
         .orElseThrow(
@@ -156,12 +147,12 @@ final class RegistryAuth implements Interceptor {
 
   private Token fetchToken(Challenge c, String scope) throws IOException {
     String realm = c.param("realm");
-    HttpUrl realmUrl = realm == null ? null : HttpUrl.parse(realm);
+    URI realmUrl = realm == null ? null : parseRealm(realm);
     if (realmUrl == null) {
       throw new OcitagException.Failed(
           endpoint.registry() + " sent a Bearer challenge without a usable realm");
     }
-    if (!realmUrl.isHttps() && !endpoint.loopback() && !insecure) {
+    if (!realmUrl.getScheme().equalsIgnoreCase("https") && !endpoint.loopback() && !insecure) {
       throw new OcitagException.Denied(
           "the token service of "
               + endpoint.registry()
@@ -170,88 +161,112 @@ final class RegistryAuth implements Interceptor {
               + ") is not https: refusing to send credentials in clear text"
               + " (pass --insecure to allow it)");
     }
-    Optional<dev.ocitag.distribution.Credentials> creds = credentials.get();
+    Optional<Credentials> creds = credentials.get();
     String service = c.param("service");
-    Request.Builder b;
+    StringBuilder params = new StringBuilder();
+    HttpRequest request;
     if (creds.isPresent() && creds.get().isIdentityToken()) {
-      FormBody.Builder form =
-          new FormBody.Builder()
-              .add("grant_type", "refresh_token")
-              .add("refresh_token", creds.get().identityToken())
-              .add("client_id", "ocitag");
-      if (service != null) {
-        form.add("service", service);
-      }
-      if (scope != null) {
-        form.add("scope", scope);
-      }
-      b = new Request.Builder().url(realmUrl).post(form.build());
+      addParam(params, "grant_type", "refresh_token");
+      addParam(params, "refresh_token", creds.get().identityToken());
+      addParam(params, "client_id", "ocitag");
+      addParam(params, "service", service);
+      addParam(params, "scope", scope);
+      request =
+          HttpRequest.of("POST", realmUrl)
+              .body(
+                  params.toString().getBytes(StandardCharsets.UTF_8),
+                  "application/x-www-form-urlencoded");
     } else {
-      HttpUrl.Builder url = realmUrl.newBuilder();
-      if (service != null) {
-        url.addQueryParameter("service", service);
-      }
+      addParam(params, "service", service);
       if (scope != null) {
         for (String s : scope.split(" ")) {
-          url.addQueryParameter("scope", s);
+          addParam(params, "scope", s);
         }
       }
-      b = new Request.Builder().url(url.build()).get();
+      creds.ifPresent(x -> addParam(params, "account", x.username()));
+      request = HttpRequest.of("GET", withQuery(realmUrl, params.toString()));
       if (creds.isPresent()) {
-        url.addQueryParameter("account", creds.get().username());
-        b.url(url.build())
-            .header(
-                "Authorization",
-                Credentials.basic(
-                    creds.get().username(), creds.get().password(), StandardCharsets.UTF_8));
+        request = request.header("Authorization", basic(creds.get()));
       }
     }
-    b.header("User-Agent", DistributionBackend.USER_AGENT);
+    request =
+        request
+            .header("User-Agent", DistributionBackend.USER_AGENT)
+            .header("Accept", "application/json");
     debug.accept(
         "auth: token for "
             + scope
             + " from "
             + DebugLog.redact(realmUrl)
             + (creds.isPresent() ? " with " + creds.get() : " anonymously"));
-    try (Response response = tokenClient.newCall(b.build()).execute()) {
-      ResponseBody body = response.body();
-      byte[] bytes = body.bytes();
-      if (!response.isSuccessful()) {
-        RegistryError error = RegistryError.parse(response.code(), bytes);
-        String who = creds.map(x -> " the credentials of " + x).orElse(" anonymous access");
-        if (response.code() == 401 || response.code() == 403) {
-          throw new OcitagException.Denied(
-              "the token service of "
-                  + endpoint.registry()
-                  + " refused"
-                  + who
-                  + " for "
-                  + scope
-                  + ": "
-                  + error.describe());
-        }
-        throw error.toException("token for " + scope + " from " + endpoint.registry());
+    HttpAnswer response = tokenClient.send(request);
+    byte[] bytes = response.body();
+    if (!response.isSuccessful()) {
+      RegistryError error = RegistryError.parse(response.code(), bytes);
+      String who = creds.map(x -> " the credentials of " + x).orElse(" anonymous access");
+      if (response.code() == 401 || response.code() == 403) {
+        throw new OcitagException.Denied(
+            "the token service of "
+                + endpoint.registry()
+                + " refused"
+                + who
+                + " for "
+                + scope
+                + ": "
+                + error.describe());
       }
-      JsonNode json;
-      try {
-        json = Json.read(bytes);
-      } catch (IOException e) {
-        throw new OcitagException.Failed(
-            "the token service of " + endpoint.registry() + " answered something not JSON");
-      }
-      String token = json.path("token").asText("");
-      if (token.isEmpty()) {
-        token = json.path("access_token").asText("");
-      }
-      if (token.isEmpty()) {
-        throw new OcitagException.Failed(
-            "the token service of " + endpoint.registry() + " answered no token");
-      }
-      long seconds = json.path("expires_in").asLong(0);
-      Duration life = seconds > 0 ? Duration.ofSeconds(seconds) : DEFAULT_TOKEN_LIFE;
-      Instant expires = clock.instant().plus(life).minus(EXPIRY_MARGIN);
-      return new Token(token, expires);
+      throw error.toException("token for " + scope + " from " + endpoint.registry());
     }
+    JsonNode json;
+    try {
+      json = Json.read(bytes);
+    } catch (IOException e) {
+      throw new OcitagException.Failed(
+          "the token service of " + endpoint.registry() + " answered something not JSON");
+    }
+    String token = json.path("token").asText("");
+    if (token.isEmpty()) {
+      token = json.path("access_token").asText("");
+    }
+    if (token.isEmpty()) {
+      throw new OcitagException.Failed(
+          "the token service of " + endpoint.registry() + " answered no token");
+    }
+    long seconds = json.path("expires_in").asLong(0);
+    Duration life = seconds > 0 ? Duration.ofSeconds(seconds) : DEFAULT_TOKEN_LIFE;
+    Instant expires = clock.instant().plus(life).minus(EXPIRY_MARGIN);
+    return new Token(token, expires);
+  }
+
+  /** An absolute http(s) URL, or null. */
+  private static URI parseRealm(String realm) {
+    try {
+      URI uri = new URI(realm.strip());
+      String scheme = uri.getScheme();
+      boolean http = "http".equalsIgnoreCase(scheme) || "https".equalsIgnoreCase(scheme);
+      return http && uri.getRawAuthority() != null ? uri : null;
+    } catch (java.net.URISyntaxException e) {
+      return null;
+    }
+  }
+
+  private static void addParam(StringBuilder params, String name, String value) {
+    if (value != null) {
+      params.append(params.length() == 0 ? "" : "&").append(name).append('=');
+      params.append(URLEncoder.encode(value, StandardCharsets.UTF_8));
+    }
+  }
+
+  private static URI withQuery(URI url, String params) {
+    if (params.isEmpty()) {
+      return url;
+    }
+    String s = url.toString();
+    int hash = s.indexOf('#');
+    if (hash >= 0) {
+      s = s.substring(0, hash);
+    }
+    return URI.create(s + (url.getRawQuery() == null ? "?" : "&") + params);
   }
 
   /** For tests and debug: how many tokens are cached. */

@@ -2,8 +2,9 @@ package dev.ocitag.distribution;
 
 import dev.ocitag.core.ImageRef;
 import dev.ocitag.core.OcitagException;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.util.Locale;
-import okhttp3.HttpUrl;
 
 /**
  * Where a registry's API answers: the host a reference names (Docker Hub's {@code docker.io} is
@@ -15,7 +16,7 @@ import okhttp3.HttpUrl;
  * @param base {@code scheme://apiHost/v2/}
  * @param loopback whether the host is on this machine (127.0.0.0/8, localhost, [::1])
  */
-public record RegistryEndpoint(String registry, String apiHost, HttpUrl base, boolean loopback) {
+public record RegistryEndpoint(String registry, String apiHost, URI base, boolean loopback) {
 
   public static final String DOCKER_HUB_API = "registry-1.docker.io";
 
@@ -24,8 +25,13 @@ public record RegistryEndpoint(String registry, String apiHost, HttpUrl base, bo
     String apiHost = registry.equals(ImageRef.DOCKER_HUB) ? DOCKER_HUB_API : registry;
     boolean loopback = isLoopback(hostOf(apiHost));
     String scheme = plainHttp || loopback ? "http" : "https";
-    HttpUrl base = HttpUrl.parse(scheme + "://" + apiHost + "/v2/");
-    if (base == null) {
+    URI base;
+    try {
+      base = new URI(scheme + "://" + apiHost + "/v2/");
+    } catch (URISyntaxException e) {
+      base = null;
+    }
+    if (base == null || base.getHost() == null) {
       throw new OcitagException.InvalidInput("registry '" + registry + "' is not a valid host");
     }
     return new RegistryEndpoint(registry, apiHost, base, loopback);
@@ -65,15 +71,19 @@ public record RegistryEndpoint(String registry, String apiHost, HttpUrl base, bo
     return true;
   }
 
-  /** {@code /v2/<name>/<rest>} as a URL; each path segment of the name stays a segment. */
-  HttpUrl url(String repository, String... rest) {
-    HttpUrl.Builder b = base.newBuilder();
-    for (String segment : repository.split("/")) {
-      b.addPathSegment(segment);
-    }
+  boolean isHttps() {
+    return base.getScheme().equals("https");
+  }
+
+  /**
+   * {@code /v2/<name>/<rest>} as a URL. The reference grammar allows no character in a name, tag or
+   * digest that a path must escape.
+   */
+  URI url(String repository, String... rest) {
+    StringBuilder s = new StringBuilder(base.toString()).append(repository);
     for (String segment : rest) {
-      b.addPathSegment(segment);
+      s.append('/').append(segment);
     }
-    return b.build();
+    return URI.create(s.toString());
   }
 }

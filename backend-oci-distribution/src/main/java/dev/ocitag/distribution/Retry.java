@@ -10,9 +10,6 @@ import java.time.format.DateTimeParseException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 import javax.net.ssl.SSLException;
-import okhttp3.Interceptor;
-import okhttp3.Request;
-import okhttp3.Response;
 
 /**
  * Retries what may pass on a second try: connection failures, 408, 429 and 5xx (not 501 or 505), at
@@ -20,14 +17,16 @@ import okhttp3.Response;
  * except that a {@code Retry-After} is honoured (and a longer one than {@link
  * Settings#maxRetryAfter()} ends the retries). Every request ocitag sends is idempotent (GET, HEAD,
  * PUT of the same bytes, DELETE), so a retry never doubles a write. TLS and unknown-host failures
- * are not retried: they do not heal in seconds; nor is a {@link ReportedFailure} (such as missing
- * credentials), which is already the final word.
+ * are not retried: they do not heal in seconds; nor is a final decision of a layer below (an {@link
+ * dev.ocitag.core.OcitagException}, such as missing credentials).
  */
-final class RetryInterceptor implements Interceptor {
+final class Retry implements Transport {
+  private final Transport next;
   private final Settings settings;
   private final Consumer<String> debug;
 
-  RetryInterceptor(Settings settings, Consumer<String> debug) {
+  Retry(Transport next, Settings settings, Consumer<String> debug) {
+    this.next = next;
     this.settings = settings;
     this.debug = debug;
   }
@@ -37,43 +36,37 @@ final class RetryInterceptor implements Interceptor {
   }
 
   @Override
-  public Response intercept(Chain chain) throws IOException {
-    Request request = chain.request();
+  public HttpAnswer send(HttpRequest request) throws IOException {
     for (int attempt = 1; ; attempt++) {
       boolean last = attempt >= settings.maxAttempts();
-      Response response;
+      HttpAnswer answer;
       try {
-        response = chain.proceed(request);
-      } catch (ReportedFailure | SSLException | UnknownHostException e) {
+        answer = next.send(request);
+      } catch (SSLException | UnknownHostException e) {
         throw e;
       } catch (IOException e) {
-        if (last || chain.call().isCanceled() || isCallTimeout(e)) {
+        if (last || Thread.currentThread().isInterrupted()) {
           throw e;
         }
         sleep(backoff(attempt), request, "after " + e.getClass().getSimpleName());
         continue;
       }
-      if (last || !retryableStatus(response.code())) {
-        return response;
+      if (last || !retryableStatus(answer.code())) {
+        return answer;
       }
       Duration wait = backoff(attempt);
-      String retryAfter = response.header("Retry-After");
+      String retryAfter = answer.header("Retry-After");
       if (retryAfter != null) {
         Duration asked = parseRetryAfter(retryAfter);
         if (asked != null) {
           if (asked.compareTo(settings.maxRetryAfter()) > 0) {
-            return response; // the caller reports it as transient, with the registry's words
+            return answer; // the caller reports it as transient, with the registry's words
           }
           wait = asked;
         }
       }
-      response.close();
-      sleep(wait, request, "after " + response.code());
+      sleep(wait, request, "after " + answer.code());
     }
-  }
-
-  private static boolean isCallTimeout(IOException e) {
-    return e instanceof InterruptedIOException && "timeout".equals(e.getMessage());
   }
 
   /** Full jitter: uniformly between 0 and base * 2^(attempt-1), capped. */
@@ -102,7 +95,7 @@ final class RetryInterceptor implements Interceptor {
     }
   }
 
-  private void sleep(Duration wait, Request request, String why) throws IOException {
+  private void sleep(Duration wait, HttpRequest request, String why) throws IOException {
     if (debug != null) {
       debug.accept(
           "retrying "

@@ -1,7 +1,7 @@
 package dev.ocitag.distribution;
 
 /**
- * The token scope a request needs, attached to it as an OkHttp tag: {@code
+ * The token scope a request needs, carried by its {@link HttpRequest}: {@code
  * repository:<name>:<actions>}.
  */
 record Scope(String repository, String actions) {

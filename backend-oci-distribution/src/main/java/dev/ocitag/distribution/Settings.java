@@ -7,7 +7,6 @@ import java.time.Duration;
  *
  * @param connectTimeout to open a TCP (and TLS) connection
  * @param readTimeout between two reads of a response
- * @param callTimeout for one whole request including its retries' single attempt
  * @param maxAttempts attempts of one request, the first included (retries are bounded by it)
  * @param baseBackoff the first retry waits up to this long (full jitter), doubling each time
  * @param maxBackoff no computed backoff waits longer
@@ -17,7 +16,6 @@ import java.time.Duration;
 public record Settings(
     Duration connectTimeout,
     Duration readTimeout,
-    Duration callTimeout,
     int maxAttempts,
     Duration baseBackoff,
     Duration maxBackoff,
@@ -34,7 +32,6 @@ public record Settings(
     return new Settings(
         Duration.ofSeconds(15),
         Duration.ofSeconds(60),
-        Duration.ofSeconds(120),
         4,
         Duration.ofMillis(250),
         Duration.ofSeconds(8),
@@ -44,30 +41,16 @@ public record Settings(
 
   public Settings withTagsPageSize(int n) {
     return new Settings(
-        connectTimeout,
-        readTimeout,
-        callTimeout,
-        maxAttempts,
-        baseBackoff,
-        maxBackoff,
-        maxRetryAfter,
-        n);
+        connectTimeout, readTimeout, maxAttempts, baseBackoff, maxBackoff, maxRetryAfter, n);
   }
 
   public Settings withRetries(int attempts, Duration base, Duration maxRetryAfter) {
     return new Settings(
-        connectTimeout,
-        readTimeout,
-        callTimeout,
-        attempts,
-        base,
-        maxBackoff,
-        maxRetryAfter,
-        tagsPageSize);
+        connectTimeout, readTimeout, attempts, base, maxBackoff, maxRetryAfter, tagsPageSize);
   }
 
-  public Settings withTimeouts(Duration connect, Duration read, Duration call) {
+  public Settings withTimeouts(Duration connect, Duration read) {
     return new Settings(
-        connect, read, call, maxAttempts, baseBackoff, maxBackoff, maxRetryAfter, tagsPageSize);
+        connect, read, maxAttempts, baseBackoff, maxBackoff, maxRetryAfter, tagsPageSize);
   }
 }

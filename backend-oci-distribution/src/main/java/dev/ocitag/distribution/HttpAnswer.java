@@ -1,0 +1,28 @@
+package dev.ocitag.distribution;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A registry's answer, its body read whole (see {@link HttpRequest#bodyLimit()}).
+ *
+ * @param headers by name, looked up without regard to case; values in the order received
+ */
+record HttpAnswer(int code, Map<String, List<String>> headers, byte[] body) {
+
+  boolean isSuccessful() {
+    return code >= 200 && code < 300;
+  }
+
+  /** The first value of a header, or null. */
+  String header(String name) {
+    List<String> values = headers(name);
+    return values.isEmpty() ? null : values.get(0);
+  }
+
+  /** Every value of a header. */
+  List<String> headers(String name) {
+    List<String> values = headers.get(name);
+    return values == null ? List.of() : values;
+  }
+}
