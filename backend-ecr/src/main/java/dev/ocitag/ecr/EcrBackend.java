@@ -81,15 +81,30 @@ public final class EcrBackend implements TagBackend, TagPolicy, BatchTagging {
 
   @Override
   public Manifest fetch(ImageRef ref) {
-    ImageIdentifier id = identifier(ref);
-    BatchGetImageResponse response = batchGet(ref, List.of(id));
-    if (!response.failures().isEmpty()) {
-      throw failure("BatchGetImage " + ref, response.failures().get(0));
+    return sourceOf(ref, batchGet(ref, List.of(identifier(ref))));
+  }
+
+  /** The source's answer in a BatchGetImage response that may answer for other ids as well. */
+  private static Manifest sourceOf(ImageRef source, BatchGetImageResponse response) {
+    for (Image image : response.images()) {
+      if (isSource(source, image.imageId())) {
+        return manifestOf(source, image);
+      }
     }
-    if (response.images().isEmpty()) {
-      throw new OcitagException.NotFound("BatchGetImage " + ref + ": ECR returned no image");
+    for (ImageFailure f : response.failures()) {
+      if (isSource(source, f.imageId())) {
+        throw failure("BatchGetImage " + source, f);
+      }
     }
-    return manifestOf(ref, response.images().get(0));
+    throw new OcitagException.NotFound("BatchGetImage " + source + ": ECR returned no image");
+  }
+
+  /** By digest, any answer with those bytes (other tags on them included) is the source. */
+  private static boolean isSource(ImageRef source, ImageIdentifier id) {
+    return id != null
+        && (source.digest() != null
+            ? source.digest().toString().equals(id.imageDigest())
+            : source.tag().equals(id.imageTag()));
   }
 
   @Override
@@ -123,13 +138,76 @@ public final class EcrBackend implements TagBackend, TagPolicy, BatchTagging {
     return result;
   }
 
-  private Map<ImageRef, Optional<Digest>> resolveChunk(ImageRef repo, List<ImageRef> chunk) {
+  /**
+   * One BatchGetImage for the source and its targets when they fit in 100 image ids. Else the
+   * source alone, and the targets from ListImages (tag and digest, no manifest), at most as many
+   * pages as BatchGetImage calls it saves: ⌈n/100⌉ − 1. Targets a complete listing lacks are
+   * absent; when the listing has not ended by then, the targets not seen in it go to BatchGetImage.
+   */
+  @Override
+  public Lookup fetchAndResolve(ImageRef source, List<ImageRef> targets) {
+    List<ImageRef> refs = targets.stream().distinct().toList();
+    if (!refs.stream().allMatch(t -> t.sameRepository(source) && t.digest() == null)) {
+      return BatchTagging.super.fetchAndResolve(source, refs);
+    }
+    ImageIdentifier sourceId = identifier(source);
+    List<ImageIdentifier> ids = new ArrayList<>(List.of(sourceId));
+    refs.stream().map(EcrBackend::identifier).filter(id -> !id.equals(sourceId)).forEach(ids::add);
+    ImageRef repo = source.repositoryRef();
+    if (ids.size() <= MAX_IMAGE_IDS) {
+      BatchGetImageResponse response = batchGet(source, ids);
+      return new Lookup(sourceOf(source, response), answers(repo, refs, response));
+    }
+    Manifest manifest = fetch(source);
+    return new Lookup(manifest, listThenResolve(repo, refs));
+  }
+
+  private Map<ImageRef, Optional<Digest>> listThenResolve(ImageRef repo, List<ImageRef> refs) {
+    Map<String, ImageRef> byTag = new LinkedHashMap<>();
+    refs.forEach(ref -> byTag.put(ref.tag(), ref));
     Map<ImageRef, Optional<Digest>> found = new LinkedHashMap<>();
+    int pages = (refs.size() + MAX_IMAGE_IDS - 1) / MAX_IMAGE_IDS - 1;
+    String token = null;
+    boolean complete = false;
+    try {
+      for (int page = 0; page < pages && !complete && found.size() < refs.size(); page++) {
+        ListImagesResponse listed = listPage(repo, token);
+        for (ImageIdentifier id : listed.imageIds()) {
+          ImageRef ref = id.imageTag() == null ? null : byTag.get(id.imageTag());
+          if (ref != null && id.imageDigest() != null) {
+            found.put(ref, Optional.of(Digest.parse(id.imageDigest())));
+          }
+        }
+        token = listed.nextToken();
+        complete = token == null || token.isEmpty();
+      }
+    } catch (OcitagException.Denied e) {
+      // ecr:ListImages may be missing from a policy that allows the rest: BatchGetImage it is.
+      options.debug(e.getMessage() + "; resolving the targets with BatchGetImage instead");
+    }
+    List<ImageRef> unseen = refs.stream().filter(ref -> !found.containsKey(ref)).toList();
+    if (complete) {
+      unseen.forEach(ref -> found.put(ref, Optional.empty()));
+    } else if (!unseen.isEmpty()) {
+      found.putAll(resolveAll(unseen));
+    }
+    Map<ImageRef, Optional<Digest>> inOrder = new LinkedHashMap<>();
+    refs.forEach(ref -> inOrder.put(ref, found.get(ref)));
+    return inOrder;
+  }
+
+  private Map<ImageRef, Optional<Digest>> resolveChunk(ImageRef repo, List<ImageRef> chunk) {
     List<ImageIdentifier> ids = new ArrayList<>(chunk.size());
     for (ImageRef ref : chunk) {
       ids.add(identifier(ref));
     }
-    BatchGetImageResponse response = batchGet(repo, ids);
+    return answers(repo, chunk, batchGet(repo, ids));
+  }
+
+  /** What a BatchGetImage response says of each ref in chunk (a tag it lacks is asked alone). */
+  private Map<ImageRef, Optional<Digest>> answers(
+      ImageRef repo, List<ImageRef> chunk, BatchGetImageResponse response) {
+    Map<ImageRef, Optional<Digest>> found = new LinkedHashMap<>();
     for (Image image : response.images()) {
       ImageRef ref = match(chunk, image.imageId());
       if (ref != null) {
@@ -246,30 +324,32 @@ public final class EcrBackend implements TagBackend, TagPolicy, BatchTagging {
 
   @Override
   public Stream<String> tags(ImageRef repository) {
-    String what = "ListImages " + repository.repositoryName();
     List<String> tags = new ArrayList<>();
     String token = null;
-    try {
-      do {
-        String next = token;
-        ListImagesResponse page =
-            client.listImages(
-                b ->
-                    b.registryId(registryId(repository))
-                        .repositoryName(repository.repository())
-                        .filter(f -> f.tagStatus(TagStatus.TAGGED))
-                        .maxResults(1000)
-                        .nextToken(next));
-        page.imageIds().stream()
-            .map(ImageIdentifier::imageTag)
-            .filter(t -> t != null)
-            .forEach(tags::add);
-        token = page.nextToken();
-      } while (token != null && !token.isEmpty());
-    } catch (SdkException e) {
-      throw EcrErrors.map(what, e);
-    }
+    do {
+      ListImagesResponse page = listPage(repository, token);
+      page.imageIds().stream()
+          .map(ImageIdentifier::imageTag)
+          .filter(t -> t != null)
+          .forEach(tags::add);
+      token = page.nextToken();
+    } while (token != null && !token.isEmpty());
     return tags.stream().distinct();
+  }
+
+  /** One page of the repository's tags: one image id (tag and digest) per tag, up to 1000. */
+  private ListImagesResponse listPage(ImageRef repository, String token) {
+    try {
+      return client.listImages(
+          b ->
+              b.registryId(registryId(repository))
+                  .repositoryName(repository.repository())
+                  .filter(f -> f.tagStatus(TagStatus.TAGGED))
+                  .maxResults(1000)
+                  .nextToken(token));
+    } catch (SdkException e) {
+      throw EcrErrors.map("ListImages " + repository.repositoryName(), e);
+    }
   }
 
   @Override

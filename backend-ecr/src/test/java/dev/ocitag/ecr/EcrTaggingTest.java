@@ -162,7 +162,8 @@ class EcrTaggingTest {
     assertEquals(List.of(Outcome.CREATED, Outcome.BLOCKED, Outcome.UNCHANGED), outcomes(report));
     assertEquals(1, fake.calls("PutImage"), "only the new tag is written");
     assertEquals(0, fake.calls("DescribeRepositories"), "the policy is kept per repository");
-    assertEquals(2, fake.calls("BatchGetImage"), "source + one batch for the targets");
+    assertEquals(1, fake.calls("BatchGetImage"), "the source and its targets in one call");
+    assertEquals(0, fake.calls("ListImages"));
     TagResult blocked = report.results().get(1);
     assertEquals(other.digest(), blocked.digest());
     assertTrue(blocked.reason().contains("immutable"), blocked.reason());
@@ -237,7 +238,7 @@ class EcrTaggingTest {
   }
 
   @Test
-  void twoHundredFiftyTagsCostOnePlusThreeBatchGetImageCallsEvenWhenThrottled() {
+  void twoHundredFiftyTagsCostOneBatchGetImageAndOneListImagesEvenWhenThrottled() {
     String repo = repo("MUTABLE");
     TestImage source = TestImages.ociImage("many-src");
     TestImage other = TestImages.ociImage("many-other");
@@ -263,7 +264,8 @@ class EcrTaggingTest {
     Map<String, Outcome> actual = new LinkedHashMap<>();
     report.results().forEach(r -> actual.put(r.target().tag(), r.outcome()));
     assertEquals(expected, actual);
-    assertEquals(4, fake.calls("BatchGetImage"), "1 for the source + 3 batches of <= 100");
+    assertEquals(1, fake.calls("BatchGetImage"), "the source alone");
+    assertEquals(1, fake.calls("ListImages"), "one page holds every tag of the repository");
     assertEquals(1, fake.calls("DescribeRepositories"), "one policy question for 50 moves");
     int changed = (int) expected.values().stream().filter(o -> o != Outcome.UNCHANGED).count();
     assertEquals(200, changed);
@@ -288,7 +290,7 @@ class EcrTaggingTest {
       assertEquals(
           List.of(Outcome.UNCHANGED, Outcome.UNCHANGED, Outcome.CREATED), outcomes(report));
       assertEquals(1, fake.calls("PutImage"));
-      assertEquals(3, fake.calls("BatchGetImage"), "source, batch, then b alone");
+      assertEquals(3, fake.calls("BatchGetImage"), "source and targets, then a and b alone");
     } finally {
       fake.dedupeBatchGetImage(false);
     }

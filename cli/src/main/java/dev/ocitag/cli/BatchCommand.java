@@ -2,6 +2,7 @@ package dev.ocitag.cli;
 
 import dev.ocitag.core.BackendOptions;
 import dev.ocitag.core.Backends;
+import dev.ocitag.core.BatchTagging;
 import dev.ocitag.core.Digest;
 import dev.ocitag.core.ImageRef;
 import dev.ocitag.core.Manifest;
@@ -104,7 +105,7 @@ final class BatchCommand implements Command {
   }
 
   /**
-   * Fetches every source once, then learns where batch-capable backends' targets point in a few
+   * Fetches every source once, learning where batch-capable backends' targets point in the same few
    * calls, then decides and writes every target on one bounded pool.
    */
   private List<TagReport> run(
@@ -115,24 +116,21 @@ final class BatchCommand implements Command {
       ExecutorService pool,
       Progress progress)
       throws InterruptedException, ExecutionException {
-    Map<ImageRef, Future<Manifest>> sources = new LinkedHashMap<>();
-    for (ImageRef source : batch.retags().keySet()) {
-      sources.put(source, pool.submit(() -> backend(backends, source, options).fetch(source)));
-    }
-    Map<ImageRef, Future<Map<ImageRef, Optional<Digest>>>> known = new LinkedHashMap<>();
+    Map<ImageRef, Future<BatchTagging.Lookup>> lookups = new LinkedHashMap<>();
     batch
         .retags()
         .forEach(
             (source, targets) ->
-                known.put(
+                lookups.put(
                     source,
                     pool.submit(
                         () -> {
+                          TagEngine engine = engine(backends, source, options, engineOptions);
                           try {
-                            return engine(backends, source, options, engineOptions)
-                                .resolveAll(targets);
+                            return engine.fetchAndResolve(source, targets);
                           } catch (OcitagException e) {
-                            return Map.<ImageRef, Optional<Digest>>of(); // each target says why
+                            // the source alone; should it be there, each target says why
+                            return engine.fetchAndResolve(source, List.of());
                           }
                         })));
     Map<ImageRef, Manifest> manifests = new LinkedHashMap<>();
@@ -142,8 +140,9 @@ final class BatchCommand implements Command {
     for (Map.Entry<ImageRef, List<ImageRef>> retag : batch.retags().entrySet()) {
       ImageRef source = retag.getKey();
       try {
-        manifests.put(source, sources.get(source).get());
-        current.put(source, known.get(source).get());
+        BatchTagging.Lookup lookup = lookups.get(source).get();
+        manifests.put(source, lookup.source());
+        current.put(source, lookup.current());
         engines.put(source, engine(backends, source, options, engineOptions));
       } catch (ExecutionException e) {
         OcitagException why =

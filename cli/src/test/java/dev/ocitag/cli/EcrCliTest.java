@@ -96,7 +96,7 @@ class EcrCliTest {
   }
 
   @Test
-  void aBatchOf250TagsCostsOnePlusThreeBatchGetImageCalls() {
+  void aBatchOf250TagsCostsOneBatchGetImageAndOneListImages() {
     ecr.createRepository("cli-many");
     ecr.seed("cli-many", SRC, "src");
     String line =
@@ -109,7 +109,8 @@ class EcrCliTest {
 
     assertEquals(0, r.code(), r::toString);
     assertEquals(250, r.stdout().lines().filter(l -> l.startsWith("created ")).count());
-    assertEquals(4, ecr.calls("BatchGetImage"), () -> String.valueOf(ecr.counts()));
+    assertEquals(1, ecr.calls("BatchGetImage"), () -> String.valueOf(ecr.counts()));
+    assertEquals(1, ecr.calls("ListImages"), () -> String.valueOf(ecr.counts()));
     assertEquals(250, ecr.calls("PutImage"));
   }
 

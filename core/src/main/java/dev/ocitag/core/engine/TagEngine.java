@@ -77,17 +77,33 @@ public final class TagEngine {
   /** Fetches the source and tags it; per-target failures end up in the report, not thrown. */
   public TagReport tag(ImageRef source, List<ImageRef> targets) {
     List<ImageRef> plan = plan(source, targets);
-    Manifest manifest = backend.fetch(source);
-    if (source.digest() != null && !source.digest().equals(manifest.digest())) {
-      throw new OcitagException.Failed(
-          "fetched " + source + " but its bytes hash to " + manifest.digest());
-    }
-    return tag(source, manifest, plan);
+    BatchTagging.Lookup lookup = fetchAndResolve(source, plan);
+    return tag(source, lookup.source(), plan, lookup.current());
   }
 
-  /** Tags an already fetched source manifest. */
-  public TagReport tag(ImageRef source, Manifest manifest, List<ImageRef> plan) {
-    Map<ImageRef, Optional<Digest>> known = resolveAll(plan);
+  /**
+   * Fetches the source (checking that a source by digest hashes to it) and, where a backend
+   * resolves many tags in few calls ({@link BatchTagging}), learns where every target points, with
+   * the fetch where it can; else the map is empty and {@link #tagOne} resolves each target itself.
+   */
+  public BatchTagging.Lookup fetchAndResolve(ImageRef source, List<ImageRef> plan) {
+    BatchTagging.Lookup lookup =
+        backend instanceof BatchTagging batch
+            ? batch.fetchAndResolve(source, plan)
+            : new BatchTagging.Lookup(backend.fetch(source), Map.of());
+    Digest fetched = lookup.source().digest();
+    if (source.digest() != null && !source.digest().equals(fetched)) {
+      throw new OcitagException.Failed("fetched " + source + " but its bytes hash to " + fetched);
+    }
+    return lookup;
+  }
+
+  /** Tags a fetched source; {@code known} holds the targets' current digests known so far. */
+  private TagReport tag(
+      ImageRef source,
+      Manifest manifest,
+      List<ImageRef> plan,
+      Map<ImageRef, Optional<Digest>> known) {
     List<TagResult> results = new ArrayList<>(plan.size());
     int threads = Math.min(options.parallelism(), plan.size());
     if (threads <= 1) {
@@ -116,14 +132,6 @@ public final class TagEngine {
     return new TagReport(source, manifest, results, options.dryRun());
   }
 
-  /**
-   * Where a backend resolves many tags in few calls ({@link BatchTagging}), the current digest of
-   * every target; else an empty map, and {@link #tagOne} resolves each target itself.
-   */
-  public Map<ImageRef, Optional<Digest>> resolveAll(List<ImageRef> targets) {
-    return backend instanceof BatchTagging batch ? batch.resolveAll(targets) : Map.of();
-  }
-
   private static Thread daemon(Runnable r) {
     Thread t = new Thread(r, "ocitag-tag");
     t.setDaemon(true);
@@ -132,7 +140,7 @@ public final class TagEngine {
 
   /**
    * Decides one target's outcome and writes it if it must change. {@code knownCurrent} is where the
-   * tag points now when already known (from {@link #resolveAll}), or null to ask the backend.
+   * tag points now when already known (from {@link #fetchAndResolve}), or null to ask the backend.
    * Failures end up in the result, never thrown.
    */
   public TagResult tagOne(Manifest manifest, ImageRef target, Optional<Digest> knownCurrent) {
