@@ -123,6 +123,7 @@ public final class FakeEcr implements AutoCloseable {
   private volatile int maxPageSize = 1000;
   private volatile boolean stripTrailingNewline;
   private volatile boolean dedupeBatchGetImage;
+  private volatile boolean alterServedManifests;
   // Serializes writes, as ECR's per-repository consistency does for a tag.
   private final Object writeLock = new Object();
 
@@ -308,6 +309,14 @@ public final class FakeEcr implements AutoCloseable {
   /** Returns one BatchGetImage entry per digest, dropping the other tags on it (not ECR's way). */
   public void dedupeBatchGetImage(boolean dedupe) {
     dedupeBatchGetImage = dedupe;
+  }
+
+  /**
+   * Serves every manifest with a space appended but the stored imageDigest (a broken proxy, not
+   * ECR's way), so that clients that do not check the bytes against the digest are caught.
+   */
+  public void alterServedManifests(boolean alter) {
+    alterServedManifests = alter;
   }
 
   /** Caps ListImages pages below maxResults (ECR may return fewer), to test paging cheaply. */
@@ -633,7 +642,9 @@ public final class FakeEcr implements AutoCloseable {
       if (tag != null) {
         imageId.put("imageTag", tag);
       }
-      out.put("imageManifest", new String(served.bytes(), StandardCharsets.UTF_8));
+      out.put(
+          "imageManifest",
+          new String(served.bytes(), StandardCharsets.UTF_8) + (alterServedManifests ? " " : ""));
       out.put("imageManifestMediaType", served.mediaType());
     }
     return response;
