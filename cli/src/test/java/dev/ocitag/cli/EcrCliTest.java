@@ -115,6 +115,102 @@ class EcrCliTest {
   }
 
   @Test
+  void aThousandTagsCostOneBatchGetImageAndOneListImagesAndAgainNoPutImage() {
+    ecr.createRepository("cli-thousand");
+    ecr.seed("cli-thousand", SRC, "src");
+    List<String> args = new java.util.ArrayList<>(List.of("tag", "ecr:cli-thousand:src"));
+    IntStream.range(0, 1000).forEach(i -> args.add("k" + i));
+
+    CliRun first = ocitag(args.toArray(String[]::new));
+
+    assertEquals(0, first.code(), first::toString);
+    assertEquals(1000, first.stdout().lines().filter(l -> l.startsWith("created ")).count());
+    assertEquals(
+        java.util.Map.of("BatchGetImage", 1, "ListImages", 1, "PutImage", 1000), ecr.counts());
+    assertArrayEquals(SRC.bytes(), ecr.manifestBytes("cli-thousand", "k999"));
+
+    ecr.resetCounts();
+    CliRun again = ocitag(args.toArray(String[]::new));
+
+    assertEquals(0, again.code(), again::toString);
+    assertEquals(1000, again.stdout().lines().filter(l -> l.startsWith("unchanged ")).count());
+    assertEquals(java.util.Map.of("BatchGetImage", 1, "ListImages", 1), ecr.counts());
+  }
+
+  @Test
+  void aBatchOverSeveralRepositoriesCostsOneBatchGetImageEach() {
+    StringBuilder lines = new StringBuilder();
+    for (int r = 0; r < 5; r++) {
+      ecr.createRepository("cli-batch-" + r);
+      ecr.seed("cli-batch-" + r, SRC, "src");
+      ecr.seed("cli-batch-" + r, OTHER, "old");
+      lines.append("ecr:cli-batch-").append(r).append(":src old new src\n");
+    }
+    ecr.resetCounts();
+
+    CliRun r =
+        RegistryCliTest.runWithStdin(
+            lines.toString(),
+            "--endpoint-url",
+            ecr.endpoint(),
+            "--region",
+            "us-east-1",
+            "batch",
+            "-");
+
+    assertEquals(0, r.code(), r::toString);
+    assertEquals(5, r.stdout().lines().filter(l -> l.startsWith("moved ")).count(), r::toString);
+    assertEquals(5, r.stdout().lines().filter(l -> l.startsWith("created ")).count(), r::toString);
+    assertEquals(5, r.stdout().lines().filter(l -> l.startsWith("unchanged ")).count());
+    assertEquals(
+        java.util.Map.of("BatchGetImage", 5, "DescribeRepositories", 5, "PutImage", 10),
+        ecr.counts());
+    assertArrayEquals(SRC.bytes(), ecr.manifestBytes("cli-batch-4", "old"));
+  }
+
+  @Test
+  void aTargetEcrCannotServeFailsAloneInABatch() {
+    ecr.createRepository("cli-kms");
+    ecr.seed("cli-kms", SRC, "src");
+    ecr.seed("cli-kms", OTHER, "bad");
+    ecr.failImage("bad", "KmsError");
+    try {
+      CliRun r =
+          RegistryCliTest.runWithStdin(
+              "ecr:cli-kms:src good bad\n",
+              "--endpoint-url",
+              ecr.endpoint(),
+              "--region",
+              "us-east-1",
+              "batch",
+              "-");
+
+      assertEquals(1, r.code(), r::toString);
+      List<String> lines = r.stdout().lines().toList();
+      assertTrue(lines.get(0).startsWith("created   ecr:cli-kms:good"), r::toString);
+      assertTrue(lines.get(1).startsWith("failed    ecr:cli-kms:bad"), r::toString);
+      assertTrue(lines.get(1).contains("KmsError"), r::toString);
+      // source and targets, then the source alone, then each target alone
+      assertEquals(java.util.Map.of("BatchGetImage", 4, "PutImage", 1), ecr.counts());
+      assertEquals(OTHER.digest(), ecr.tagDigest("cli-kms", "bad"));
+    } finally {
+      ecr.failImage("bad", null);
+    }
+  }
+
+  @Test
+  void aMissingSourceIsNotFoundAfterOneCall() {
+    ecr.createRepository("cli-empty");
+    for (String source : List.of("ecr:cli-empty:nope", "ecr:cli-empty@sha256:" + "0".repeat(64))) {
+      ecr.resetCounts();
+      CliRun r = ocitag("tag", source, "x", "y");
+      assertEquals(4, r.code(), r::toString);
+      assertEquals(1, r.stderr().lines().count(), r::toString);
+      assertEquals(java.util.Map.of("BatchGetImage", 1), ecr.counts(), source);
+    }
+  }
+
+  @Test
   void aMissingRepositoryIsNotFound() {
     CliRun r = ocitag("tag", "ecr:cli-nowhere:src", "x");
     assertEquals(4, r.code(), r::toString);

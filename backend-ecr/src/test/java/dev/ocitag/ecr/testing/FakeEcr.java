@@ -115,6 +115,7 @@ public final class FakeEcr implements AutoCloseable {
   private final Map<String, Integer> throttleEvery = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> failNext = new ConcurrentHashMap<>();
   private final Set<String> denied = ConcurrentHashMap.newKeySet();
+  private final Map<String, String> imageFailures = new ConcurrentHashMap<>();
   private final Set<String> regionsSeen = ConcurrentHashMap.newKeySet();
   private final Set<String> registryIdsSeen = ConcurrentHashMap.newKeySet();
   private final AtomicInteger badSignatures = new AtomicInteger();
@@ -285,6 +286,18 @@ public final class FakeEcr implements AutoCloseable {
       denied.add(operation);
     } else {
       denied.remove(operation);
+    }
+  }
+
+  /**
+   * Answers BatchGetImage for this tag with an ImageFailure of this code (say KmsError), as ECR
+   * does for an image it cannot serve; a null code stops.
+   */
+  public void failImage(String tag, String failureCode) {
+    if (failureCode == null) {
+      imageFailures.remove(tag);
+    } else {
+      imageFailures.put(tag, failureCode);
     }
   }
 
@@ -619,6 +632,10 @@ public final class FakeEcr implements AutoCloseable {
           failure(failures, id, "InvalidImageDigest", "Invalid image digest");
           continue;
         }
+      }
+      if (tag != null && imageFailures.containsKey(tag)) {
+        failure(failures, id, imageFailures.get(tag), "injected failure");
+        continue;
       }
       Digest byTag = tag == null ? null : repo.tags.get(tag);
       if (tag != null && digest != null && byTag != null && !byTag.equals(digest)) {
