@@ -267,10 +267,7 @@ class EcrLookupTest {
   void theFakesListImagesPagesByMaxResultsAndFiltersByTagStatus() {
     String repo = repo("MUTABLE"); // src on SRC, OTHER untagged
     names("a", 1500).forEach(t -> fake.seed(repo, SRC, t));
-    try (EcrClient raw =
-        EcrClients.build(
-            EcrClients.target(ImageRef.parse("ecr:" + repo), EcrTesting.options(fake)),
-            EcrTesting.options(fake))) {
+    try (EcrClient raw = EcrTesting.rawClient(fake)) {
       ListImagesResponse first =
           raw.listImages(
               b ->

@@ -128,10 +128,7 @@ class EcrTaggingTest {
     String repo = repo("MUTABLE");
     TestImage index = TestImages.ociIndex("convert");
     fake.seed(repo, index, "multi");
-    try (software.amazon.awssdk.services.ecr.EcrClient raw =
-        EcrClients.build(
-            EcrClients.target(ImageRef.parse("ecr:" + repo), EcrTesting.options(fake)),
-            EcrTesting.options(fake))) {
+    try (software.amazon.awssdk.services.ecr.EcrClient raw = EcrTesting.rawClient(fake)) {
       var image =
           raw.batchGetImage(b -> b.repositoryName(repo).imageIds(i -> i.imageTag("multi")))
               .images()

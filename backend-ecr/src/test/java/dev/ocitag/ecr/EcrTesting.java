@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import software.amazon.awssdk.services.ecr.EcrClient;
 
 /** Shared set-up: the fake endpoint's key pair as the SDK's credentials, options pointing at it. */
 final class EcrTesting {
@@ -60,6 +61,12 @@ final class EcrTesting {
   static EcrBackend open(FakeEcr fake, BackendOptions options) {
     return EcrBackend.open(
         ImageRef.parse("ecr:any"), options, new PutRateLimiter(10_000, 100), FAST_RETRIES);
+  }
+
+  /** A plain SDK client on the fake endpoint, to speak the wire protocol without the backend. */
+  static EcrClient rawClient(FakeEcr fake) {
+    return EcrClients.build(
+        EcrClients.target(ImageRef.parse("ecr:any"), options(fake)), options(fake));
   }
 
   static String newRepositoryName(String prefix) {

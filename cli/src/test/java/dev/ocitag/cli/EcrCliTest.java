@@ -9,6 +9,7 @@ import dev.ocitag.core.testing.TestImage;
 import dev.ocitag.core.testing.TestImages;
 import dev.ocitag.ecr.testing.FakeEcr;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -52,6 +53,11 @@ class EcrCliTest {
             List.of("--endpoint-url", ecr.endpoint(), "--region", "us-east-1"));
     all.addAll(List.of(args));
     return CliRun.of(all.toArray(String[]::new));
+  }
+
+  private static CliRun batch(String stdin) {
+    return RegistryCliTest.runWithStdin(
+        stdin, "--endpoint-url", ecr.endpoint(), "--region", "us-east-1", "batch", "-");
   }
 
   @Test
@@ -103,15 +109,11 @@ class EcrCliTest {
         "ecr:cli-many:src "
             + String.join(" ", IntStream.range(0, 250).mapToObj(i -> "m" + i).toList());
 
-    CliRun r =
-        RegistryCliTest.runWithStdin(
-            line + "\n", "--endpoint-url", ecr.endpoint(), "--region", "us-east-1", "batch", "-");
+    CliRun r = batch(line + "\n");
 
     assertEquals(0, r.code(), r::toString);
     assertEquals(250, r.stdout().lines().filter(l -> l.startsWith("created ")).count());
-    assertEquals(1, ecr.calls("BatchGetImage"), () -> String.valueOf(ecr.counts()));
-    assertEquals(1, ecr.calls("ListImages"), () -> String.valueOf(ecr.counts()));
-    assertEquals(250, ecr.calls("PutImage"));
+    assertEquals(Map.of("BatchGetImage", 1, "ListImages", 1, "PutImage", 250), ecr.counts());
   }
 
   @Test
@@ -125,8 +127,7 @@ class EcrCliTest {
 
     assertEquals(0, first.code(), first::toString);
     assertEquals(1000, first.stdout().lines().filter(l -> l.startsWith("created ")).count());
-    assertEquals(
-        java.util.Map.of("BatchGetImage", 1, "ListImages", 1, "PutImage", 1000), ecr.counts());
+    assertEquals(Map.of("BatchGetImage", 1, "ListImages", 1, "PutImage", 1000), ecr.counts());
     assertArrayEquals(SRC.bytes(), ecr.manifestBytes("cli-thousand", "k999"));
 
     ecr.resetCounts();
@@ -134,7 +135,7 @@ class EcrCliTest {
 
     assertEquals(0, again.code(), again::toString);
     assertEquals(1000, again.stdout().lines().filter(l -> l.startsWith("unchanged ")).count());
-    assertEquals(java.util.Map.of("BatchGetImage", 1, "ListImages", 1), ecr.counts());
+    assertEquals(Map.of("BatchGetImage", 1, "ListImages", 1), ecr.counts());
   }
 
   @Test
@@ -148,23 +149,14 @@ class EcrCliTest {
     }
     ecr.resetCounts();
 
-    CliRun r =
-        RegistryCliTest.runWithStdin(
-            lines.toString(),
-            "--endpoint-url",
-            ecr.endpoint(),
-            "--region",
-            "us-east-1",
-            "batch",
-            "-");
+    CliRun r = batch(lines.toString());
 
     assertEquals(0, r.code(), r::toString);
     assertEquals(5, r.stdout().lines().filter(l -> l.startsWith("moved ")).count(), r::toString);
     assertEquals(5, r.stdout().lines().filter(l -> l.startsWith("created ")).count(), r::toString);
     assertEquals(5, r.stdout().lines().filter(l -> l.startsWith("unchanged ")).count());
     assertEquals(
-        java.util.Map.of("BatchGetImage", 5, "DescribeRepositories", 5, "PutImage", 10),
-        ecr.counts());
+        Map.of("BatchGetImage", 5, "DescribeRepositories", 5, "PutImage", 10), ecr.counts());
     assertArrayEquals(SRC.bytes(), ecr.manifestBytes("cli-batch-4", "old"));
   }
 
@@ -175,15 +167,7 @@ class EcrCliTest {
     ecr.seed("cli-kms", OTHER, "bad");
     ecr.failImage("bad", "KmsError");
     try {
-      CliRun r =
-          RegistryCliTest.runWithStdin(
-              "ecr:cli-kms:src good bad\n",
-              "--endpoint-url",
-              ecr.endpoint(),
-              "--region",
-              "us-east-1",
-              "batch",
-              "-");
+      CliRun r = batch("ecr:cli-kms:src good bad\n");
 
       assertEquals(1, r.code(), r::toString);
       List<String> lines = r.stdout().lines().toList();
@@ -191,7 +175,7 @@ class EcrCliTest {
       assertTrue(lines.get(1).startsWith("failed    ecr:cli-kms:bad"), r::toString);
       assertTrue(lines.get(1).contains("KmsError"), r::toString);
       // source and targets, then the source alone, then each target alone
-      assertEquals(java.util.Map.of("BatchGetImage", 4, "PutImage", 1), ecr.counts());
+      assertEquals(Map.of("BatchGetImage", 4, "PutImage", 1), ecr.counts());
       assertEquals(OTHER.digest(), ecr.tagDigest("cli-kms", "bad"));
     } finally {
       ecr.failImage("bad", null);
@@ -206,7 +190,7 @@ class EcrCliTest {
       CliRun r = ocitag("tag", source, "x", "y");
       assertEquals(4, r.code(), r::toString);
       assertEquals(1, r.stderr().lines().count(), r::toString);
-      assertEquals(java.util.Map.of("BatchGetImage", 1), ecr.counts(), source);
+      assertEquals(Map.of("BatchGetImage", 1), ecr.counts(), source);
     }
   }
 
