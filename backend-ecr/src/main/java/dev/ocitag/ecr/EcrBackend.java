@@ -140,9 +140,10 @@ public final class EcrBackend implements TagBackend, TagPolicy, BatchTagging {
 
   /**
    * One BatchGetImage for the source and its targets when they fit in 100 image ids. Else the
-   * source alone, and the targets from ListImages (tag and digest, no manifest), at most as many
-   * pages as BatchGetImage calls it saves: ⌈n/100⌉ − 1. Targets a complete listing lacks are
-   * absent; when the listing has not ended by then, the targets not seen in it go to BatchGetImage.
+   * source alone, and the targets from ListImages (tag and digest, no manifest), at most ⌈n/100⌉ −
+   * 1 pages: one fewer than the BatchGetImage calls they replace. Targets a complete listing lacks
+   * are absent; when the listing has not ended by then (or is denied), the targets not seen in it
+   * go to BatchGetImage. The rule and its worst case: backend-ecr/README.md.
    */
   @Override
   public Lookup fetchAndResolve(ImageRef source, List<ImageRef> targets) {
