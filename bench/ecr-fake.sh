@@ -10,8 +10,9 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 target="$root/backend-ecr/target"
 cpfile="$target/fake-ecr.classpath"
 if [ ! -f "$target/test-classes/dev/ocitag/ecr/testing/FakeEcrMain.class" ] || [ ! -f "$cpfile" ]; then
-  (cd "$root" && mvn -B -q -ntp -pl backend-ecr test-compile dependency:build-classpath \
-      -Dmdep.includeScope=test -Dmdep.outputFile="$cpfile") >&2
+  # -am: core (and its test classes) come from the reactor, not from a local repository
+  (cd "$root" && mvn -B -q -ntp -pl backend-ecr -am -Dspotless.check.skip=true test-compile \
+      dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$cpfile") >&2
 fi
 exec java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC \
   -cp "$target/test-classes:$target/classes:$(cat "$cpfile")" dev.ocitag.ecr.testing.FakeEcrMain "$@"
