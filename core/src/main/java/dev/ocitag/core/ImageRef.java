@@ -60,16 +60,6 @@ public record ImageRef(
               + "(?:\\."
               + DOMAIN_COMPONENT
               + ")*|\\[[0-9A-Fa-f:.]+(?:%[A-Za-z0-9]+)?\\])(?::[0-9]+)?");
-  // org.opencontainers.image.ref.name, per the image-spec's annotation rules
-  private static final String REF_COMPONENT = "[A-Za-z0-9]+(?:(?:[-._:@+]|--)[A-Za-z0-9]+)*";
-  private static final Pattern LAYOUT_TAG =
-      Pattern.compile(REF_COMPONENT + "(?:/" + REF_COMPONENT + ")*");
-  // The host rule of amazon-ecr-credential-helper, including FIPS and the isolated partitions
-  private static final Pattern ECR_HOST =
-      Pattern.compile(
-          "^(\\d{12})\\.dkr[.-]ecr(-fips)?\\.([a-zA-Z0-9][a-zA-Z0-9-_]*)\\."
-              + "(amazonaws\\.com(?:\\.cn)?|sc2s\\.sgov\\.gov|c2s\\.ic\\.gov|cloud\\.adc-e\\.uk"
-              + "|csp\\.hci\\.ic\\.gov)$");
 
   public ImageRef {
     Objects.requireNonNull(transport, "transport");
@@ -126,8 +116,7 @@ public record ImageRef(
     if (registry.length() + 1 + path.length() > NAME_MAX) {
       throw invalid(text, "the name is longer than " + NAME_MAX + " characters");
     }
-    Transport transport =
-        ECR_HOST.matcher(registry).matches() ? Transport.ECR : Transport.DISTRIBUTION;
+    Transport transport = isEcrHost(registry) ? Transport.ECR : Transport.DISTRIBUTION;
     return new ImageRef(transport, registry, path, parts.tag, parts.digest);
   }
 
@@ -213,7 +202,7 @@ public record ImageRef(
   }
 
   private static void validateLayoutTag(String text, String tag) {
-    if (!LAYOUT_TAG.matcher(tag).matches()) {
+    if (!RarePatterns.LAYOUT_TAG.matcher(tag).matches()) {
       throw invalid(
           text, "layout tag '" + tag + "' is not a valid org.opencontainers.image.ref.name");
     }
@@ -275,11 +264,19 @@ public record ImageRef(
 
   /** For an ECR host reference, its account and region. */
   public Optional<EcrRegistry> ecrRegistry() {
-    Matcher m = ECR_HOST.matcher(registry);
+    if (!isEcrHost(registry)) {
+      return Optional.empty();
+    }
+    Matcher m = RarePatterns.ECR_HOST.matcher(registry);
     if (!m.matches()) {
       return Optional.empty();
     }
     return Optional.of(new EcrRegistry(m.group(1), m.group(3), m.group(2) != null));
+  }
+
+  /** Every ECR host has {@code .dkr.} or {@code .dkr-} in it: others skip the pattern. */
+  private static boolean isEcrHost(String registry) {
+    return registry.contains(".dkr") && RarePatterns.ECR_HOST.matcher(registry).matches();
   }
 
   /** The account (registryId) and region of an ECR registry host. */
@@ -294,10 +291,25 @@ public record ImageRef(
     };
   }
 
-  // equals and hashCode by hand: the record's generated ones bootstrap
-  // java.lang.runtime.ObjectMethods
-  // at run time, some 30 method-handle classes that a class data archive cannot hold (about 10 ms
-  // of every cold start)
+  /**
+   * Patterns only some references need, compiled on first use: a cold registry retag does not pay
+   * for them (each regex costs a cold JVM about a millisecond to compile).
+   */
+  private static final class RarePatterns {
+    // org.opencontainers.image.ref.name, per the image-spec's annotation rules
+    private static final String REF_COMPONENT = "[A-Za-z0-9]+(?:(?:[-._:@+]|--)[A-Za-z0-9]+)*";
+    static final Pattern LAYOUT_TAG =
+        Pattern.compile(REF_COMPONENT + "(?:/" + REF_COMPONENT + ")*");
+    // The host rule of amazon-ecr-credential-helper, including FIPS and the isolated partitions
+    static final Pattern ECR_HOST =
+        Pattern.compile(
+            "^(\\d{12})\\.dkr[.-]ecr(-fips)?\\.([a-zA-Z0-9][a-zA-Z0-9-_]*)\\."
+                + "(amazonaws\\.com(?:\\.cn)?|sc2s\\.sgov\\.gov|c2s\\.ic\\.gov|cloud\\.adc-e\\.uk"
+                + "|csp\\.hci\\.ic\\.gov)$");
+  }
+
+  // equals and hashCode by hand: the record's generated ones bootstrap ObjectMethods at run time,
+  // some 30 method-handle classes that a class data archive cannot hold (~10 ms of a cold start)
 
   @Override
   public boolean equals(Object o) {
