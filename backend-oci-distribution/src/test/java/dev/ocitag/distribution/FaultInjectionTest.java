@@ -20,8 +20,12 @@ import dev.ocitag.core.testing.TestImages;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
@@ -85,6 +89,29 @@ class FaultInjectionTest {
 
   private static String error(String code, String message) {
     return "{\"errors\":[{\"code\":\"" + code + "\",\"message\":\"" + message + "\"}]}";
+  }
+
+  /**
+   * Answers by method and path ("GET /v2/team/app/manifests/1.0"), each key's answers in turn: the
+   * engine sends a source's GET and its targets' HEADs at once, in no fixed order.
+   */
+  private void route(Map<String, List<MockResponse>> answers) {
+    Map<String, Deque<MockResponse>> left = new ConcurrentHashMap<>();
+    answers.forEach((key, list) -> left.put(key, new ConcurrentLinkedDeque<>(list)));
+    server.setDispatcher(
+        new mockwebserver3.Dispatcher() {
+          @Override
+          public MockResponse dispatch(RecordedRequest request) {
+            Deque<MockResponse> queue =
+                left.get(request.getMethod() + " " + request.getUrl().encodedPath());
+            MockResponse next = queue == null ? null : queue.poll();
+            return next != null ? next : status(599, "unexpected request");
+          }
+        });
+  }
+
+  private String path(String tag) {
+    return "/v2/team/app/manifests/" + tag;
   }
 
   private List<RecordedRequest> requests() throws InterruptedException {
@@ -178,13 +205,16 @@ class FaultInjectionTest {
   @Test
   void aWrongDockerContentDigestOnPutIsAFailedOutcome() throws Exception {
     Digest wrong = Digest.of("something else".getBytes(StandardCharsets.UTF_8));
-    server.enqueue(manifest(image)); // GET source
-    server.enqueue(status(404, null)); // HEAD target
-    server.enqueue(
-        new MockResponse.Builder()
-            .code(201)
-            .setHeader("Docker-Content-Digest", wrong.toString())
-            .build()); // PUT
+    route(
+        Map.of(
+            "GET " + path("1.0"), List.of(manifest(image)),
+            "HEAD " + path("stable"), List.of(status(404, null)),
+            "PUT " + path("stable"),
+                List.of(
+                    new MockResponse.Builder()
+                        .code(201)
+                        .setHeader("Docker-Content-Digest", wrong.toString())
+                        .build())));
 
     TagReport report =
         new TagEngine(backend, TagEngine.Options.defaults())
@@ -194,9 +224,11 @@ class FaultInjectionTest {
     assertEquals(Outcome.FAILED, result.outcome());
     assertTrue(result.reason().contains("digest mismatch"), result.reason());
     List<RecordedRequest> sent = requests();
-    assertEquals("PUT", sent.get(2).getMethod());
-    assertArrayEquals(image.bytes(), sent.get(2).getBody().toByteArray());
-    assertEquals(image.manifest().mediaType(), sent.get(2).getHeaders().get("Content-Type"));
+    assertEquals(3, sent.size());
+    RecordedRequest put = sent.get(2); // after the GET and the HEAD, whichever went first
+    assertEquals("PUT", put.getMethod());
+    assertArrayEquals(image.bytes(), put.getBody().toByteArray());
+    assertEquals(image.manifest().mediaType(), put.getHeaders().get("Content-Type"));
   }
 
   @Test
@@ -222,18 +254,21 @@ class FaultInjectionTest {
     java.util.Arrays.fill(huge, (byte) ' ');
     huge[0] = '{';
     huge[huge.length - 1] = '}';
-    server.enqueue(
-        new MockResponse.Builder()
-            .code(200)
-            .setHeader("Content-Type", MediaTypes.OCI_MANIFEST)
-            .body(new Buffer().write(huge))
-            .build());
-    server.enqueue(
-        new MockResponse.Builder()
-            .code(200)
-            .setHeader("Content-Type", MediaTypes.OCI_MANIFEST)
-            .chunkedBody(new Buffer().write(huge), 64 * 1024)
-            .build());
+    route(
+        Map.of(
+            "GET " + path("big"),
+                List.of(
+                    new MockResponse.Builder()
+                        .code(200)
+                        .setHeader("Content-Type", MediaTypes.OCI_MANIFEST)
+                        .body(new Buffer().write(huge))
+                        .build(),
+                    new MockResponse.Builder()
+                        .code(200)
+                        .setHeader("Content-Type", MediaTypes.OCI_MANIFEST)
+                        .chunkedBody(new Buffer().write(huge), 64 * 1024)
+                        .build()),
+            "HEAD " + path("copy"), List.of(status(404, null))));
 
     TagEngine engine = new TagEngine(backend, TagEngine.Options.defaults());
     OcitagException.InvalidInput sized =
@@ -285,19 +320,24 @@ class FaultInjectionTest {
   @Test
   void anImmutableTagIsBlockedNotFailed() {
     TestImage other = TestImages.ociImage("older");
-    server.enqueue(manifest(image)); // GET source
-    server.enqueue(
-        new MockResponse.Builder()
-            .code(200)
-            .setHeader("Docker-Content-Digest", other.digest().toString())
-            .build()); // HEAD target: on another image
-    server.enqueue(
-        status(
-            400,
-            error(
-                "TAG_INVALID",
-                "The image tag 'stable' already exists in the 'team/app' repository and cannot"
-                    + " be overwritten because the repository is immutable.")));
+    route(
+        Map.of(
+            "GET " + path("1.0"), List.of(manifest(image)),
+            "HEAD " + path("stable"),
+                List.of(
+                    new MockResponse.Builder()
+                        .code(200)
+                        .setHeader("Docker-Content-Digest", other.digest().toString())
+                        .build()), // on another image
+            "PUT " + path("stable"),
+                List.of(
+                    status(
+                        400,
+                        error(
+                            "TAG_INVALID",
+                            "The image tag 'stable' already exists in the 'team/app' repository"
+                                + " and cannot be overwritten because the repository is"
+                                + " immutable.")))));
 
     TagReport report =
         new TagEngine(backend, TagEngine.Options.defaults())

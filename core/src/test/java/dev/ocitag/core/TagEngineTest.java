@@ -16,6 +16,8 @@ import dev.ocitag.core.testing.TestImages;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 
@@ -139,5 +141,50 @@ class TagEngineTest {
     for (int i = 0; i < 50; i++) {
       assertEquals("t" + i, report.results().get(i).target().tag(), "results keep the given order");
     }
+  }
+
+  @Test
+  void targetsAreResolvedWhileTheSourceIsFetched() {
+    InMemoryBackend store = new InMemoryBackend(false, UnaryOperator.identity());
+    store.seed(repo, image, "src");
+    CountDownLatch resolving = new CountDownLatch(1);
+    TagBackend backend =
+        new CountingBackend(store) {
+          @Override
+          public Manifest fetch(ImageRef ref) {
+            try {
+              // the first target's HEAD is under way before the source's GET answers
+              assertTrue(resolving.await(10, TimeUnit.SECONDS), "no resolve during the fetch");
+            } catch (InterruptedException e) {
+              throw new AssertionError(e);
+            }
+            return super.fetch(ref);
+          }
+
+          @Override
+          public Optional<Digest> resolve(ImageRef ref) {
+            resolving.countDown();
+            return super.resolve(ref);
+          }
+        };
+
+    TagReport report =
+        new TagEngine(backend, TagEngine.Options.defaults())
+            .tag(repo.withTag("src"), List.of(repo.withTag("v1")));
+
+    assertEquals(List.of(Outcome.CREATED), outcomes(report));
+  }
+
+  @Test
+  void aSourceThatCannotBeFetchedFailsTheCommandAndWritesNothing() {
+    InMemoryBackend store = new InMemoryBackend(false, UnaryOperator.identity());
+    CountingBackend backend = new CountingBackend(store);
+
+    assertThrows(
+        OcitagException.NotFound.class,
+        () ->
+            new TagEngine(backend, TagEngine.Options.defaults())
+                .tag(repo.withTag("missing"), List.of(repo.withTag("a"), repo.withTag("b"))));
+    assertEquals(0, backend.puts.get());
   }
 }

@@ -12,6 +12,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -74,11 +75,50 @@ public final class TagEngine {
     return plan;
   }
 
-  /** Fetches the source and tags it; per-target failures end up in the report, not thrown. */
+  /**
+   * Fetches the source and tags it; per-target failures end up in the report, not thrown. Where the
+   * backend resolves targets one by one, the first targets are resolved while the source is
+   * fetched, so one retag waits for two round trips (GET and HEAD at once, then PUT), not three.
+   */
   public TagReport tag(ImageRef source, List<ImageRef> targets) {
     List<ImageRef> plan = plan(source, targets);
-    BatchTagging.Lookup lookup = fetchAndResolve(source, plan);
-    return tag(source, lookup.source(), plan, lookup.current());
+    if (backend instanceof BatchTagging) {
+      BatchTagging.Lookup lookup = fetchAndResolve(source, plan);
+      return run(source, lookup.source(), plan, lookup.current());
+    }
+    CompletableFuture<Manifest> fetched = new CompletableFuture<>();
+    List<Future<TagResult>> futures = new ArrayList<>(plan.size());
+    ExecutorService pool = pool(plan.size());
+    try {
+      for (ImageRef target : plan) {
+        futures.add(
+            pool.submit(
+                () -> {
+                  Optional<Digest> current = resolveOrNull(target);
+                  return tagOne(fetched.join(), target, current);
+                }));
+      }
+      try {
+        fetched.complete(fetchAndResolve(source, plan).source());
+      } catch (RuntimeException e) {
+        fetched.completeExceptionally(e);
+        throw e;
+      }
+      return new TagReport(source, fetched.join(), collect(futures), options.dryRun());
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /**
+   * Where a target points now, or null when asking failed: {@link #tagOne} asks again and says why.
+   */
+  private Optional<Digest> resolveOrNull(ImageRef target) {
+    try {
+      return backend.resolve(target);
+    } catch (RuntimeException e) {
+      return null;
+    }
   }
 
   /**
@@ -98,38 +138,42 @@ public final class TagEngine {
     return lookup;
   }
 
-  /** Tags a fetched source; {@code known} holds the targets' current digests known so far. */
-  private TagReport tag(
+  /** Tags a fetched source; {@code known} holds the targets' current digests. */
+  private TagReport run(
       ImageRef source,
       Manifest manifest,
       List<ImageRef> plan,
       Map<ImageRef, Optional<Digest>> known) {
-    List<TagResult> results = new ArrayList<>(plan.size());
-    int threads = Math.min(options.parallelism(), plan.size());
-    if (threads <= 1) {
+    ExecutorService pool = pool(plan.size());
+    try {
+      List<Future<TagResult>> futures = new ArrayList<>(plan.size());
       for (ImageRef target : plan) {
-        results.add(tagOne(manifest, target, known.get(target)));
+        futures.add(pool.submit(() -> tagOne(manifest, target, known.get(target))));
       }
-    } else {
-      ExecutorService pool = Executors.newFixedThreadPool(threads, TagEngine::daemon);
-      try {
-        List<Future<TagResult>> futures = new ArrayList<>(plan.size());
-        for (ImageRef target : plan) {
-          futures.add(pool.submit(() -> tagOne(manifest, target, known.get(target))));
-        }
-        for (Future<TagResult> f : futures) {
-          results.add(f.get());
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new OcitagException.Failed("interrupted", e);
-      } catch (ExecutionException e) {
-        throw new IllegalStateException("tagOne catches its failures", e.getCause());
-      } finally {
-        pool.shutdownNow();
-      }
+      return new TagReport(source, manifest, collect(futures), options.dryRun());
+    } finally {
+      pool.shutdownNow();
     }
-    return new TagReport(source, manifest, results, options.dryRun());
+  }
+
+  private ExecutorService pool(int tasks) {
+    return Executors.newFixedThreadPool(
+        Math.max(1, Math.min(options.parallelism(), tasks)), TagEngine::daemon);
+  }
+
+  private static List<TagResult> collect(List<Future<TagResult>> futures) {
+    List<TagResult> results = new ArrayList<>(futures.size());
+    try {
+      for (Future<TagResult> f : futures) {
+        results.add(f.get());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new OcitagException.Failed("interrupted", e);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("tagOne catches its failures", e.getCause());
+    }
+    return results;
   }
 
   private static Thread daemon(Runnable r) {
