@@ -46,24 +46,20 @@ public record Digest(String algorithm, String hex) {
 
   /** The sha256 digest of these exact bytes. */
   public static Digest of(byte[] bytes) {
-    return new Digest("sha256", HexFormat.of().formatHex(sha256().digest(bytes)));
+    return new Digest("sha256", HexFormat.of().formatHex(Sha256.hash(bytes)));
   }
 
   /** Hashes these bytes with this digest's algorithm and tells whether they match. */
   public boolean matches(byte[] bytes) {
-    MessageDigest md = messageDigest(algorithm.equals("sha256") ? "SHA-256" : "SHA-512");
-    return hex.equals(HexFormat.of().formatHex(md.digest(bytes)));
+    byte[] hash = algorithm.equals("sha256") ? Sha256.hash(bytes) : sha512(bytes);
+    return hex.equals(HexFormat.of().formatHex(hash));
   }
 
-  private static MessageDigest sha256() {
-    return messageDigest("SHA-256");
-  }
-
-  private static MessageDigest messageDigest(String name) {
+  private static byte[] sha512(byte[] bytes) {
     try {
-      return MessageDigest.getInstance(name);
+      return MessageDigest.getInstance("SHA-512").digest(bytes);
     } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("the JVM has no " + name, e);
+      throw new IllegalStateException("the JVM has no SHA-512", e);
     }
   }
 
