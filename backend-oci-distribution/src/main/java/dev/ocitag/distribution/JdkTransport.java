@@ -56,7 +56,9 @@ final class JdkTransport implements Transport {
       c.setReadTimeout(millis(settings.readTimeout().toMillis()));
       c.setUseCaches(false);
       c.setInstanceFollowRedirects(true);
-      request.headers().forEach(c::setRequestProperty);
+      for (Map.Entry<String, String> header : request.headers().entrySet()) {
+        c.setRequestProperty(header.getKey(), header.getValue());
+      }
       if (request.body() != null) {
         c.setDoOutput(true);
         try (OutputStream out = c.getOutputStream()) {
