@@ -17,8 +17,12 @@ import dev.ocitag.core.testing.TestImage;
 import dev.ocitag.core.testing.TestImages;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -89,6 +93,21 @@ class OciLayoutBackendTest {
     assertEquals(3, manifests.size());
     assertEquals("moving", manifests.get(2).get("annotations").get(Layout.REF_NAME).asText());
     assertEquals(other.digest().toString(), manifests.get(2).get("digest").asText());
+  }
+
+  @Test
+  void aTagKeepsIndexJsonsPermissionsAndLeavesNoTemporaryFile() throws Exception {
+    Path index = dir.resolve("index.json");
+    Set<PosixFilePermission> readable = PosixFilePermissions.fromString("rw-r--r--");
+    Files.setPosixFilePermissions(index, readable);
+    try (Stream<Path> before = Files.list(dir)) {
+      long files = before.count();
+      tag("src", "shared");
+      try (Stream<Path> after = Files.list(dir)) {
+        assertEquals(files, after.count(), "no temporary file is left beside index.json");
+      }
+    }
+    assertEquals(readable, Files.getPosixFilePermissions(index));
   }
 
   @Test
