@@ -11,12 +11,17 @@ import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
 
 /**
  * The training run for the class data archive the launcher makes after a build ({@code
  * -XX:ArchiveClassesAtExit}): it runs real commands so that the classes a short retag needs are
- * archived. A registry and an ECR endpoint are played by a loopback server here; the ECR call ends
- * in an error on purpose (it loads the SDK's request, signing and error paths).
+ * archived. A registry and an ECR endpoint are played by a loopback server here, answering as they
+ * would on success; the layout commands run on a copy of the example layout, so the Quick start's
+ * write (lock, temporary file, rename) is trained too.
  *
  * <p>Usage: {@code java -XX:ArchiveClassesAtExit=ocitag.jsa -cp ocitag.jar dev.ocitag.cli.Training
  * EXAMPLE_LAYOUT}
@@ -38,6 +43,7 @@ final class Training {
         HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     server.createContext("/", Training::answer);
     server.start();
+    Path copy = copyOf(Path.of(layout));
     try {
       String registry = "127.0.0.1:" + server.getAddress().getPort();
       for (String format : new String[] {"text", "json"}) {
@@ -48,6 +54,7 @@ final class Training {
         Main.run(new String[] {"-o", format, "tag", registry + "/train:src", "t"}, sink, sink);
         Main.run(new String[] {"-o", format, "digest", "oci:" + layout + ":latest"}, sink, sink);
       }
+      Main.run(new String[] {"tag", "oci:" + copy + ":latest", "t"}, sink, sink);
       Main.run(new String[] {"manifest", registry + "/train:src"}, sink, sink);
       Main.run(new String[] {"tags", "oci:" + layout}, sink, sink);
       System.setProperty("aws.accessKeyId", "AKIDTRAINING");
@@ -66,6 +73,30 @@ final class Training {
           sink);
     } finally {
       server.stop(0);
+      deleteTree(copy);
+    }
+  }
+
+  private static Path copyOf(Path layout) throws IOException {
+    Path copy = Files.createTempDirectory("ocitag-training");
+    try (Stream<Path> files = Files.walk(layout)) {
+      for (Path f : (Iterable<Path>) files::iterator) {
+        Path to = copy.resolve(layout.relativize(f).toString());
+        if (Files.isDirectory(f)) {
+          Files.createDirectories(to);
+        } else {
+          Files.copy(f, to);
+        }
+      }
+    }
+    return copy;
+  }
+
+  private static void deleteTree(Path root) throws IOException {
+    try (Stream<Path> files = Files.walk(root)) {
+      for (Path f : (Iterable<Path>) files.sorted(Comparator.reverseOrder())::iterator) {
+        Files.delete(f);
+      }
     }
   }
 
