@@ -42,8 +42,8 @@ final class Training {
     HttpServer server =
         HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     server.createContext("/", Training::answer);
+    Path copy = copyOf(Path.of(layout)); // before the server starts: its thread keeps a JVM alive
     server.start();
-    Path copy = copyOf(Path.of(layout));
     try {
       String registry = "127.0.0.1:" + server.getAddress().getPort();
       for (String format : new String[] {"text", "json"}) {
