@@ -125,11 +125,18 @@ final class BatchCommand implements Command {
                     source,
                     pool.submit(
                         () -> {
-                          TagEngine engine = engine(backends, source, options, engineOptions);
+                          TagBackend backend = backend(backends, source, options);
+                          TagEngine engine = new TagEngine(backend, engineOptions);
                           try {
                             return engine.fetchAndResolve(source, targets);
                           } catch (OcitagException e) {
-                            // the source alone; should it be there, each target says why
+                            // a lookup shared with the targets may fail for one of them: then the
+                            // source alone, and each target says why; a missing source, or a store
+                            // that fetched it alone anyway, is not asked twice
+                            if (!(backend instanceof BatchTagging)
+                                || e instanceof OcitagException.NotFound) {
+                              throw e;
+                            }
                             return engine.fetchAndResolve(source, List.of());
                           }
                         })));

@@ -192,6 +192,10 @@ class EcrCliTest {
       assertEquals(1, r.stderr().lines().count(), r::toString);
       assertEquals(Map.of("BatchGetImage", 1), ecr.counts(), source);
     }
+    ecr.resetCounts();
+    CliRun batch = batch("ecr:cli-empty:nope x y\n");
+    assertEquals(4, batch.code(), batch::toString);
+    assertEquals(Map.of("BatchGetImage", 1), ecr.counts(), "a batch asks once too");
   }
 
   @Test
