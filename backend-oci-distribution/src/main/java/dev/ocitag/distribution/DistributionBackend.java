@@ -233,7 +233,12 @@ public final class DistributionBackend implements TagBackend {
     return tags.stream().distinct();
   }
 
-  /** The {@code rel="next"} target of RFC 8288 Link headers, resolved against the page's URL. */
+  /**
+   * The {@code rel="next"} target of RFC 8288 Link headers, resolved against the page's URL as RFC
+   * 3986 says (a query-only reference keeps the page's path); null when there is none. A next page
+   * on another origin, or one that is not an http(s) URL, is not followed: requests carry the
+   * registry's credentials, and a list cut short silently would be wrong.
+   */
   static URI nextPage(URI page, List<String> links) {
     for (String header : links) {
       for (String link : header.split(",(?=\\s*<)")) {
@@ -244,15 +249,35 @@ public final class DistributionBackend implements TagBackend {
         }
         String params = link.substring(close + 1).replace(" ", "");
         if (params.contains("rel=\"next\"") || params.contains("rel=next")) {
-          try {
-            return page.resolve(new URI(link.substring(open + 1, close).strip()));
-          } catch (URISyntaxException e) {
-            return null; // a next page we cannot follow: the list ends here
-          }
+          return resolveNext(page, link.substring(open + 1, close).strip());
         }
       }
     }
     return null;
+  }
+
+  private static URI resolveNext(URI page, String reference) {
+    URI next;
+    try {
+      next =
+          reference.startsWith("?")
+              ? new URI(
+                  page.getScheme() + "://" + page.getRawAuthority() + page.getRawPath() + reference)
+              : page.resolve(new URI(reference));
+    } catch (URISyntaxException | IllegalArgumentException e) {
+      next = null;
+    }
+    if (next == null
+        || !page.getScheme().equalsIgnoreCase(next.getScheme())
+        || !page.getRawAuthority().equalsIgnoreCase(String.valueOf(next.getRawAuthority()))) {
+      throw new OcitagException.Failed(
+          "the registry's next page of tags, <"
+              + RegistryError.oneLine(reference)
+              + ">, is not a URL on "
+              + page.getRawAuthority()
+              + "; not following it");
+    }
+    return next;
   }
 
   /**
@@ -381,7 +406,11 @@ public final class DistributionBackend implements TagBackend {
     try {
       return client.send(request);
     } catch (BodyTooLarge e) {
-      throw tooLarge(what, e.length);
+      if (request.bodyLimit() == Manifest.MAX_BYTES) {
+        throw tooLarge(what, e.length);
+      }
+      throw new OcitagException.Failed(
+          what + ": the registry's answer is over the " + request.bodyLimit() + "-byte limit");
     } catch (SSLException e) {
       throw new OcitagException.Failed(
           what

@@ -170,6 +170,26 @@ class PiecesTest {
   }
 
   @Test
+  void aQueryOnlyNextLinkKeepsThePathAndOtherOriginsAreRefused() {
+    URI page = URI.create("https://r.example/v2/a/tags/list?n=2");
+    assertEquals(
+        "https://r.example/v2/a/tags/list?last=b&n=2",
+        DistributionBackend.nextPage(page, List.of("<?last=b&n=2>; rel=\"next\"")).toString());
+    for (String elsewhere :
+        List.of(
+            "<https://evil.example/v2/a/tags/list?last=b>",
+            "<http://r.example/v2/a/tags/list?last=b>",
+            "<ftp://r.example/list>",
+            "<mailto:x@r.example>")) {
+      OcitagException e =
+          assertThrows(
+              OcitagException.Failed.class,
+              () -> DistributionBackend.nextPage(page, List.of(elsewhere + "; rel=\"next\"")));
+      assertTrue(e.getMessage().contains("not following"), e.getMessage());
+    }
+  }
+
+  @Test
   void theProviderIsFoundAndLoadsWithCoreAlone() throws Exception {
     assertTrue(
         ServiceLoader.load(TagBackendProvider.class).stream()
