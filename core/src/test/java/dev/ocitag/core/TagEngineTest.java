@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 
@@ -186,5 +187,31 @@ class TagEngineTest {
             new TagEngine(backend, TagEngine.Options.defaults())
                 .tag(repo.withTag("missing"), List.of(repo.withTag("a"), repo.withTag("b"))));
     assertEquals(0, backend.puts.get());
+  }
+
+  @Test
+  void aTargetThatCannotBeResolvedFailsAloneAndIsAskedOnce() {
+    InMemoryBackend store = new InMemoryBackend(false, UnaryOperator.identity());
+    store.seed(repo, image, "src");
+    AtomicInteger asked = new AtomicInteger();
+    TagBackend backend =
+        new CountingBackend(store) {
+          @Override
+          public Optional<Digest> resolve(ImageRef ref) {
+            if (ref.tag().equals("broken")) {
+              asked.incrementAndGet();
+              throw new OcitagException.Transient("HEAD " + ref + ": 503 after 4 attempts");
+            }
+            return super.resolve(ref);
+          }
+        };
+
+    TagReport report =
+        new TagEngine(backend, TagEngine.Options.defaults())
+            .tag(repo.withTag("src"), List.of(repo.withTag("broken"), repo.withTag("fine")));
+
+    assertEquals(List.of(Outcome.FAILED, Outcome.CREATED), outcomes(report));
+    assertTrue(report.results().get(0).reason().contains("503"), report.results().get(0).reason());
+    assertEquals(1, asked.get(), "a failed lookup is not repeated");
   }
 }

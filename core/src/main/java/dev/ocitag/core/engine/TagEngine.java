@@ -17,6 +17,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.Supplier;
 
 /**
  * Puts tags on a source image: fetch the source once, learn where each target points now, decide
@@ -94,30 +95,27 @@ public final class TagEngine {
         futures.add(
             pool.submit(
                 () -> {
-                  Optional<Digest> current = resolveOrNull(target);
-                  return tagOne(fetched.join(), target, current);
+                  Supplier<Optional<Digest>> current = resolved(target);
+                  return decide(fetched.join(), target, current);
                 }));
       }
-      try {
-        fetched.complete(fetchAndResolve(source, plan).source());
-      } catch (RuntimeException e) {
-        fetched.completeExceptionally(e);
-        throw e;
-      }
+      fetched.complete(fetchAndResolve(source, plan).source());
       return new TagReport(source, fetched.join(), collect(futures), options.dryRun());
     } finally {
+      fetched.cancel(false); // when the fetch failed: the waiting targets give up
       pool.shutdownNow();
     }
   }
 
-  /**
-   * Where a target points now, or null when asking failed: {@link #tagOne} asks again and says why.
-   */
-  private Optional<Digest> resolveOrNull(ImageRef target) {
+  /** Resolves now; the answer, or the failure, is handed to {@link #decide} when it runs. */
+  private Supplier<Optional<Digest>> resolved(ImageRef target) {
     try {
-      return backend.resolve(target);
+      Optional<Digest> current = backend.resolve(target);
+      return () -> current;
     } catch (RuntimeException e) {
-      return null;
+      return () -> {
+        throw e;
+      };
     }
   }
 
@@ -188,11 +186,15 @@ public final class TagEngine {
    * Failures end up in the result, never thrown.
    */
   public TagResult tagOne(Manifest manifest, ImageRef target, Optional<Digest> knownCurrent) {
+    return decide(
+        manifest, target, () -> knownCurrent != null ? knownCurrent : backend.resolve(target));
+  }
+
+  private TagResult decide(Manifest manifest, ImageRef target, Supplier<Optional<Digest>> current) {
     Digest wanted = manifest.digest();
     Digest previous = null;
     try {
-      Optional<Digest> current = knownCurrent != null ? knownCurrent : backend.resolve(target);
-      previous = current.orElse(null);
+      previous = current.get().orElse(null);
       if (wanted.equals(previous)) {
         return new TagResult(target, Outcome.UNCHANGED, wanted, previous, null, null);
       }
