@@ -16,6 +16,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributeView;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
@@ -206,8 +207,8 @@ final class Layout {
 
   private static void writeAtomically(Path target, byte[] bytes) throws IOException {
     // Not Files.createTempFile: its name comes from SecureRandom, whose set-up (the security
-    // providers) cost a cold retag ~5 ms, and its file is private (0600), which the rename would
-    // pass on to index.json. Writers hold the layout's lock; CREATE_NEW never takes over a file.
+    // providers) cost a cold retag ~5 ms. Writers hold the layout's lock; CREATE_NEW never takes
+    // over a file. The new index.json gets the old one's permissions.
     Path tmp =
         target.resolveSibling(
             "."
@@ -226,6 +227,7 @@ final class Layout {
         }
         out.force(true);
       }
+      keepPermissions(target, tmp);
       try {
         Files.move(
             tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -234,6 +236,13 @@ final class Layout {
       }
     } finally {
       Files.deleteIfExists(tmp);
+    }
+  }
+
+  private static void keepPermissions(Path from, Path to) throws IOException {
+    if (Files.exists(from)
+        && Files.getFileStore(to).supportsFileAttributeView(PosixFileAttributeView.class)) {
+      Files.setPosixFilePermissions(to, Files.getPosixFilePermissions(from));
     }
   }
 }

@@ -98,8 +98,9 @@ class OciLayoutBackendTest {
   @Test
   void aTagKeepsIndexJsonsPermissionsAndLeavesNoTemporaryFile() throws Exception {
     Path index = dir.resolve("index.json");
-    Set<PosixFilePermission> readable = PosixFilePermissions.fromString("rw-r--r--");
-    Files.setPosixFilePermissions(index, readable);
+    // group-writable: neither a private temporary file (0600) nor the umask (0644) gives this
+    Set<PosixFilePermission> shared = PosixFilePermissions.fromString("rw-rw----");
+    Files.setPosixFilePermissions(index, shared);
     try (Stream<Path> before = Files.list(dir)) {
       long files = before.count();
       tag("src", "shared");
@@ -107,7 +108,7 @@ class OciLayoutBackendTest {
         assertEquals(files, after.count(), "no temporary file is left beside index.json");
       }
     }
-    assertEquals(readable, Files.getPosixFilePermissions(index));
+    assertEquals(shared, Files.getPosixFilePermissions(index));
   }
 
   @Test
