@@ -18,8 +18,8 @@ jsa="$here/cli/target/ocitag.jsa"
 start_registry
 skopeo copy -q --dest-tls-verify=false "oci:$here/examples/hello:amd64" "docker://$host/r0:src"
 
-n=0
-next() { n=$((n + 1)); echo "$1$n$RANDOM"; }
+# called in $( ): a counter would not survive the subshell, so 30 random bits name each tag
+next() { echo "$1$RANDOM$RANDOM"; }
 short=(-XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -XX:-UsePerfData)
 cds=(-XX:SharedArchiveFile="$jsa" -Xlog:cds=off,cds+dynamic=off)
 mapped=(-XX:+UnlockDiagnosticVMOptions -XX:ArchiveRelocationMode=0)

@@ -36,8 +36,8 @@ echo "# $(java -version 2>&1 | head -1); $(skopeo --version); docker-registry $(
 echo
 
 # (a) ------------------------------------------------------------------------------------------
-seq_tag=0
-next() { seq_tag=$((seq_tag + 1)); echo "$1$seq_tag$RANDOM"; }
+# called in $( ): a counter would not survive the subshell, so 30 random bits name each tag
+next() { echo "$1$RANDOM$RANDOM"; }
 one_ocitag() { "$ocitag" tag "$host/r0:src" "$(next o)"; }
 one_skopeo() { skopeo copy -q "${tls[@]}" "docker://$host/r0:src" "docker://$host/r0:$(next s)"; }
 one_curl() {

@@ -383,6 +383,23 @@ class FaultInjectionTest {
   }
 
   @Test
+  void oneConnectionServesAnswersWithAndWithoutBodiesErrorsIncluded() throws Exception {
+    server.enqueue(status(404, null)); // HEAD: absent
+    server.enqueue(status(404, error("MANIFEST_UNKNOWN", "manifest unknown"))); // GET: error body
+    server.enqueue(manifest(image)); // GET
+    server.enqueue(status(200, "{\"name\":\"team/app\",\"tags\":[\"1.0\"]}")); // tags
+
+    assertEquals(Optional.empty(), backend.resolve(repo.withTag("x")));
+    assertThrows(OcitagException.NotFound.class, () -> backend.fetch(repo.withTag("y")));
+    assertArrayEquals(image.bytes(), backend.fetch(repo.withTag("1.0")).bytes());
+    assertEquals(List.of("1.0"), backend.tags(repo).toList());
+
+    // every body was read to its end, so the connection went back for the next request
+    assertEquals(
+        List.of(0, 0, 0, 0), requests().stream().map(r -> r.getConnectionIndex()).toList());
+  }
+
+  @Test
   void headNotAllowedFallsBackToGet() {
     server.enqueue(status(405, null));
     server.enqueue(manifest(image));

@@ -264,7 +264,7 @@ public record ImageRef(
 
   /** For an ECR host reference, its account and region. */
   public Optional<EcrRegistry> ecrRegistry() {
-    if (!isEcrHost(registry)) {
+    if (!registry.contains(".dkr")) {
       return Optional.empty();
     }
     Matcher m = RarePatterns.ECR_HOST.matcher(registry);
