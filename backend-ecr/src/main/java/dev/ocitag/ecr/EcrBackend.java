@@ -87,24 +87,27 @@ public final class EcrBackend implements TagBackend, TagPolicy, BatchTagging {
   /** The source's answer in a BatchGetImage response that may answer for other ids as well. */
   private static Manifest sourceOf(ImageRef source, BatchGetImageResponse response) {
     for (Image image : response.images()) {
-      if (isSource(source, image.imageId())) {
+      if (identifies(source, image.imageId())) {
         return manifestOf(source, image);
       }
     }
     for (ImageFailure f : response.failures()) {
-      if (isSource(source, f.imageId())) {
+      if (identifies(source, f.imageId())) {
         throw failure("BatchGetImage " + source, f);
       }
     }
     throw new OcitagException.NotFound("BatchGetImage " + source + ": ECR returned no image");
   }
 
-  /** By digest, any answer with those bytes (other tags on them included) is the source. */
-  private static boolean isSource(ImageRef source, ImageIdentifier id) {
+  /**
+   * Whether ECR's answer is for this reference: by digest, any answer with those bytes (other tags
+   * on them included); by tag, the answer for that tag.
+   */
+  private static boolean identifies(ImageRef ref, ImageIdentifier id) {
     return id != null
-        && (source.digest() != null
-            ? source.digest().toString().equals(id.imageDigest())
-            : source.tag().equals(id.imageTag()));
+        && (ref.digest() != null
+            ? ref.digest().toString().equals(id.imageDigest())
+            : ref.tag() != null && ref.tag().equals(id.imageTag()));
   }
 
   @Override
@@ -236,13 +239,8 @@ public final class EcrBackend implements TagBackend, TagPolicy, BatchTagging {
   }
 
   private static ImageRef match(List<ImageRef> chunk, ImageIdentifier id) {
-    if (id == null) {
-      return null;
-    }
     for (ImageRef ref : chunk) {
-      if (ref.digest() != null
-          ? ref.digest().toString().equals(id.imageDigest())
-          : ref.tag() != null && ref.tag().equals(id.imageTag())) {
+      if (identifies(ref, id)) {
         return ref;
       }
     }
