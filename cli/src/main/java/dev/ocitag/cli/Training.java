@@ -79,17 +79,22 @@ final class Training {
 
   private static Path copyOf(Path layout) throws IOException {
     Path copy = Files.createTempDirectory("ocitag-training");
-    try (Stream<Path> files = Files.walk(layout)) {
+    copyTree(layout, copy);
+    return copy;
+  }
+
+  /** Copies a directory tree; the CLI tests copy the example layout with it too. */
+  static void copyTree(Path from, Path to) throws IOException {
+    try (Stream<Path> files = Files.walk(from)) {
       for (Path f : (Iterable<Path>) files::iterator) {
-        Path to = copy.resolve(layout.relativize(f).toString());
+        Path target = to.resolve(from.relativize(f).toString());
         if (Files.isDirectory(f)) {
-          Files.createDirectories(to);
+          Files.createDirectories(target);
         } else {
-          Files.copy(f, to);
+          Files.copy(f, target);
         }
       }
     }
-    return copy;
   }
 
   private static void deleteTree(Path root) throws IOException {

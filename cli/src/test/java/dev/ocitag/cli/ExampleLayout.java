@@ -17,7 +17,7 @@ final class ExampleLayout {
   private ExampleLayout() {}
 
   static Path copy(Path to) throws IOException {
-    LayoutCliTest.copyTree(Path.of("../examples/hello"), to);
+    Training.copyTree(Path.of("../examples/hello"), to);
     byte[] index;
     try (InputStream in = ExampleLayout.class.getResourceAsStream("/examples-hello-index.json")) {
       index = in.readAllBytes();
