@@ -83,11 +83,14 @@ public final class TagEngine {
    */
   public TagReport tag(ImageRef source, List<ImageRef> targets) {
     List<ImageRef> plan = plan(source, targets);
-    if (backend instanceof BatchTagging) {
-      BatchTagging.Lookup lookup = fetchAndResolve(source, plan);
-      return run(source, lookup.source(), plan, lookup.current());
-    }
     CompletableFuture<Manifest> fetched = new CompletableFuture<>();
+    Map<ImageRef, Optional<Digest>> known = Map.of();
+    if (backend instanceof BatchTagging) { // the source and the targets in the same few calls
+      BatchTagging.Lookup lookup = fetchAndResolve(source, plan);
+      fetched.complete(lookup.source());
+      known = lookup.current();
+    }
+    Map<ImageRef, Optional<Digest>> current = known;
     List<Future<TagResult>> futures = new ArrayList<>(plan.size());
     ExecutorService pool = pool(plan.size());
     try {
@@ -95,11 +98,14 @@ public final class TagEngine {
         futures.add(
             pool.submit(
                 () -> {
-                  Supplier<Optional<Digest>> current = resolved(target);
-                  return decide(fetched.join(), target, current);
+                  Optional<Digest> k = current.get(target);
+                  Supplier<Optional<Digest>> now = k != null ? () -> k : resolved(target);
+                  return decide(fetched.join(), target, now);
                 }));
       }
-      fetched.complete(fetchAndResolve(source, plan).source());
+      if (!fetched.isDone()) {
+        fetched.complete(fetchAndResolve(source, plan).source());
+      }
       return new TagReport(source, fetched.join(), collect(futures), options.dryRun());
     } finally {
       fetched.cancel(false); // when the fetch failed: the waiting targets give up
@@ -134,24 +140,6 @@ public final class TagEngine {
       throw new OcitagException.Failed("fetched " + source + " but its bytes hash to " + fetched);
     }
     return lookup;
-  }
-
-  /** Tags a fetched source; {@code known} holds the targets' current digests. */
-  private TagReport run(
-      ImageRef source,
-      Manifest manifest,
-      List<ImageRef> plan,
-      Map<ImageRef, Optional<Digest>> known) {
-    ExecutorService pool = pool(plan.size());
-    try {
-      List<Future<TagResult>> futures = new ArrayList<>(plan.size());
-      for (ImageRef target : plan) {
-        futures.add(pool.submit(() -> tagOne(manifest, target, known.get(target))));
-      }
-      return new TagReport(source, manifest, collect(futures), options.dryRun());
-    } finally {
-      pool.shutdownNow();
-    }
   }
 
   private ExecutorService pool(int tasks) {
