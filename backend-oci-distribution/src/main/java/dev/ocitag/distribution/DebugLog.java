@@ -18,7 +18,20 @@ final class DebugLog implements Transport {
   private static final Set<String> SECRET_HEADERS =
       Set.of("authorization", "proxy-authorization", "cookie", "set-cookie");
   private static final Set<String> SECRET_PARAMS =
-      Set.of("password", "refresh_token", "access_token", "token", "secret", "client_secret");
+      Set.of(
+          "password",
+          "refresh_token",
+          "access_token",
+          "token",
+          "secret",
+          "client_secret",
+          "signature", // pre-signed blob URLs a redirect leads to (S3, CloudFront, GCS, Azure)
+          "sig",
+          "x-amz-signature",
+          "x-amz-security-token",
+          "x-amz-credential",
+          "x-goog-signature",
+          "x-goog-credential");
   private static final Set<String> SHOWN_RESPONSE_HEADERS =
       Set.of(
           "content-type",
@@ -51,6 +64,7 @@ final class DebugLog implements Transport {
       throw e;
     }
     long ms = (System.nanoTime() - start) / 1_000_000;
+    URI answered = answer.url();
     sink.accept(
         "< "
             + answer.code()
@@ -59,6 +73,9 @@ final class DebugLog implements Transport {
             + " "
             + ms
             + "ms"
+            + (answered == null || answered.equals(request.url())
+                ? ""
+                : " (answered by " + redact(answered) + ")")
             + headers(answer.headers(), SHOWN_RESPONSE_HEADERS));
     return answer;
   }

@@ -20,6 +20,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -46,13 +47,19 @@ public final class DistributionBackend implements TagBackend {
   private final RegistryEndpoint endpoint;
   private final Transport client;
   private final Settings settings;
+  private final TlsSetup tls;
   private final Consumer<String> debug;
 
   private DistributionBackend(
-      RegistryEndpoint endpoint, Transport client, Settings settings, Consumer<String> debug) {
+      RegistryEndpoint endpoint,
+      Transport client,
+      Settings settings,
+      TlsSetup tls,
+      Consumer<String> debug) {
     this.endpoint = endpoint;
     this.client = client;
     this.settings = settings;
+    this.tls = tls;
     this.debug = debug;
   }
 
@@ -69,11 +76,42 @@ public final class DistributionBackend implements TagBackend {
   /** Opens a backend for an endpoint given as it is (tests point it at their own servers). */
   static DistributionBackend open(
       RegistryEndpoint endpoint, BackendOptions options, Settings settings) {
+    return open(endpoint, options, settings, System.getenv());
+  }
+
+  /**
+   * The request path: {@link OkHttpTransport} → {@link DebugLog} → {@link PlainHttpFallback}
+   * (loopback registries) → {@link RegistryAuth} → {@link Retry}. {@code env} names the proxies and
+   * the certs.d directories (tests pass their own).
+   */
+  static DistributionBackend open(
+      RegistryEndpoint endpoint,
+      BackendOptions options,
+      Settings settings,
+      Map<String, String> env) {
     Consumer<String> debug = options.debug() == null ? null : options::debug;
-    Transport network = new JdkTransport(settings, endpoint.isHttps() && options.insecure());
+    List<String> hostDirs =
+        endpoint.apiHost().equals(endpoint.registry())
+            ? List.of(endpoint.apiHost())
+            : List.of(endpoint.apiHost(), endpoint.registry());
+    TlsSetup tls = TlsSetup.of(hostDirs, options.insecure(), options.caFile(), env);
+    Proxies proxies = Proxies.fromEnv(env);
+    if (debug != null) {
+      if (!tls.filesRead().isEmpty()) {
+        debug.accept("tls: also trusting and presenting what " + tls.filesRead() + " hold");
+      }
+      if (proxies != null) {
+        debug.accept(proxies.describe());
+      }
+    }
+    Transport network = new OkHttpTransport(settings, tls, proxies, debug);
     if (debug != null) {
       network = new DebugLog(network, debug);
     }
+    Transport registry =
+        endpoint.loopback() && !endpoint.plainHttp()
+            ? new PlainHttpFallback(network, endpoint, debug)
+            : network;
     Path dockerConfigDir = options.dockerConfig();
     Lazy<Optional<Credentials>> credentials =
         new Lazy<>(
@@ -91,11 +129,12 @@ public final class DistributionBackend implements TagBackend {
               }
               return found;
             });
-    Transport tokens = new Retry(network, settings, debug);
+    Transport tokens = new Retry(network, settings, options.timeout(), debug);
     RegistryAuth auth =
         new RegistryAuth(
-            network, endpoint, credentials, tokens, options.insecure(), debug, Clock.systemUTC());
-    return new DistributionBackend(endpoint, new Retry(auth, settings, debug), settings, debug);
+            registry, endpoint, credentials, tokens, options.insecure(), debug, Clock.systemUTC());
+    Transport client = new Retry(auth, settings, options.timeout(), debug);
+    return new DistributionBackend(endpoint, client, settings, tls, debug);
   }
 
   RegistryEndpoint endpoint() {
@@ -228,18 +267,19 @@ public final class DistributionBackend implements TagBackend {
       if (list != null && list.isArray()) {
         list.forEach(t -> tags.add(t.asText()));
       }
-      url = nextPage(url, response.headers("Link"));
+      url = nextPage(url, response.url(), response.headers("Link"));
     }
     return tags.stream().distinct();
   }
 
   /**
-   * The {@code rel="next"} target of RFC 8288 Link headers, resolved against the page's URL as RFC
-   * 3986 says (a query-only reference keeps the page's path); null when there is none. A next page
-   * on another origin, or one that is not an http(s) URL, is not followed: requests carry the
+   * The {@code rel="next"} target of RFC 8288 Link headers, resolved against the URL that answered
+   * as RFC 3986 says (a query-only reference keeps the page's path); null when there is none. A
+   * next page on another origin than the one that answered, or on another host and port than the
+   * page asked for, or one that is not an http(s) URL, is not followed: requests carry the
    * registry's credentials, and a list cut short silently would be wrong.
    */
-  static URI nextPage(URI page, List<String> links) {
+  static URI nextPage(URI asked, URI page, List<String> links) {
     for (String header : links) {
       for (String link : header.split(",(?=\\s*<)")) {
         int open = link.indexOf('<');
@@ -249,7 +289,16 @@ public final class DistributionBackend implements TagBackend {
         }
         String params = link.substring(close + 1).replace(" ", "");
         if (params.contains("rel=\"next\"") || params.contains("rel=next")) {
-          return resolveNext(page, link.substring(open + 1, close).strip());
+          URI next = resolveNext(page, link.substring(open + 1, close).strip());
+          if (!asked.getRawAuthority().equalsIgnoreCase(next.getRawAuthority())) {
+            throw new OcitagException.Failed(
+                "the registry's next page of tags, <"
+                    + DebugLog.redact(next)
+                    + ">, is not on "
+                    + asked.getRawAuthority()
+                    + "; not following it");
+          }
+          return next;
         }
       }
     }
@@ -412,18 +461,37 @@ public final class DistributionBackend implements TagBackend {
       throw new OcitagException.Failed(
           what + ": the registry's answer is over the " + request.bodyLimit() + "-byte limit");
     } catch (SSLException e) {
+      String why = RegistryError.oneLine(String.valueOf(e.getMessage()));
+      if (TlsSetup.serverSpokePlainText(e)) {
+        throw new OcitagException.Failed(
+            what
+                + ": "
+                + endpoint.apiHost()
+                + " does not speak TLS ("
+                + why
+                + "); for a registry that serves plain HTTP pass --plain-http",
+            e);
+      }
       throw new OcitagException.Failed(
-          what
-              + ": TLS with "
-              + endpoint.apiHost()
-              + " failed ("
-              + RegistryError.oneLine(e.getMessage())
-              + "); for a self-signed or private certificate pass --insecure, for a registry"
-              + " that serves plain HTTP pass --plain-http",
+          what + ": TLS with " + endpoint.apiHost() + " failed (" + why + "); " + tls.remedies(),
           e);
     } catch (UnknownHostException e) {
       throw new OcitagException.Failed(
           what + ": unknown host " + endpoint.apiHost() + " (" + e.getMessage() + ")", e);
+    } catch (TimedOut e) {
+      throw new OcitagException.Transient(
+          what
+              + ": "
+              + endpoint.apiHost()
+              + " gave no complete answer within "
+              + e.deadline.describe()
+              + " (--timeout; "
+              + e.attempts
+              + (e.attempts == 1 ? " attempt" : " attempts")
+              + ")",
+          e);
+    } catch (RedirectRefused e) {
+      throw new OcitagException.Failed(what + ": " + e.getMessage(), e);
     } catch (ConnectException e) {
       throw new OcitagException.Transient(
           what
@@ -438,6 +506,8 @@ public final class DistributionBackend implements TagBackend {
     } catch (IOException e) {
       throw new OcitagException.Transient(
           what
+              + ": "
+              + endpoint.apiHost()
               + ": "
               + RegistryError.oneLine(e.toString())
               + " (after up to "
@@ -487,7 +557,10 @@ public final class DistributionBackend implements TagBackend {
     }
   }
 
-  /** Connections stay in the JDK's keep-alive cache, which closes idle ones by itself. */
+  /**
+   * Connections stay in the process's OkHttp pool for other backends of the same registry; it
+   * closes idle ones by itself.
+   */
   @Override
   public void close() {}
 }

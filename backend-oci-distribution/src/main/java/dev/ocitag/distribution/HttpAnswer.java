@@ -1,5 +1,6 @@
 package dev.ocitag.distribution;
 
+import java.net.URI;
 import java.util.List;
 import java.util.Map;
 
@@ -7,8 +8,10 @@ import java.util.Map;
  * A registry's answer, its body read whole (see {@link HttpRequest#bodyLimit()}).
  *
  * @param headers by name, looked up without regard to case; values in the order received
+ * @param url the URL that answered: the request's, or where its redirects (or the plain-HTTP
+ *     fallback of a loopback registry) led
  */
-record HttpAnswer(int code, Map<String, List<String>> headers, byte[] body) {
+record HttpAnswer(int code, Map<String, List<String>> headers, byte[] body, URI url) {
 
   boolean isSuccessful() {
     return code >= 200 && code < 300;

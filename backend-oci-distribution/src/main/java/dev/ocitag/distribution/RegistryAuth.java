@@ -13,6 +13,8 @@ import java.time.Instant;
 import java.util.Base64;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -23,8 +25,10 @@ import java.util.function.Supplier;
  * the request needs. A 401 with a token in hand drops that token and fetches one new token; a
  * second 401 is returned as it is (the backend reports it as denied), so there is no 401 loop.
  *
- * <p>Tokens are cached per scope until shortly before they expire. Token realms must be https
- * unless the registry is on loopback or {@code --insecure} is set: a realm receives the password.
+ * <p>Tokens are cached per scope until shortly before they expire. Tokens for different scopes are
+ * fetched at the same time; requests that need the same one wait for a single fetch. A token fetch
+ * shares the deadline of the request that needed it. Token realms must be https unless the registry
+ * is on loopback or {@code --insecure} is set: a realm receives the password.
  */
 final class RegistryAuth implements Transport {
 
@@ -41,6 +45,7 @@ final class RegistryAuth implements Transport {
   private final Consumer<String> debug;
   private final Clock clock;
   private final Map<String, Token> tokens = new ConcurrentHashMap<>();
+  private final Map<String, CompletableFuture<Token>> fetching = new ConcurrentHashMap<>();
   private volatile Challenge challenge;
 
   private record Token(String value, Instant expires) {}
@@ -65,7 +70,7 @@ final class RegistryAuth implements Transport {
   @Override
   public HttpAnswer send(HttpRequest request) throws IOException {
     Scope scope = request.scope();
-    HttpRequest first = authorize(request, scope == null ? null : scope.toString(), false);
+    HttpRequest first = authorize(request, scope == null ? null : scope.toString(), null);
     HttpAnswer answer = next.send(first);
     if (answer.code() != 401) {
       return answer;
@@ -74,17 +79,21 @@ final class RegistryAuth implements Transport {
     if (c == null || !(c.scheme().equals("bearer") || c.scheme().equals("basic"))) {
       return answer; // nothing we can answer: reported as denied with the registry's words
     }
-    boolean hadAuthorization = first.header("Authorization") != null;
-    if (hadAuthorization && c.scheme().equals("basic")) {
+    String sent = first.header("Authorization");
+    if (sent != null && c.scheme().equals("basic")) {
       return answer; // the password was refused; asking again would not change that
     }
     challenge = c;
     String tokenScope = c.param("scope") != null ? c.param("scope") : String.valueOf(scope);
-    return next.send(authorize(request, tokenScope, hadAuthorization));
+    String refused = sent != null && sent.startsWith("Bearer ") ? sent.substring(7) : null;
+    return next.send(authorize(request, tokenScope, refused));
   }
 
-  /** Adds an Authorization header when a challenge is known; refresh drops the cached token. */
-  private HttpRequest authorize(HttpRequest request, String scope, boolean refresh)
+  /**
+   * Adds an Authorization header when a challenge is known; {@code refused} is a token the registry
+   * just turned down, not to be used again.
+   */
+  private HttpRequest authorize(HttpRequest request, String scope, String refused)
       throws IOException {
     Challenge c = challenge;
     if (c == null) {
@@ -101,7 +110,8 @@ final class RegistryAuth implements Transport {
       }
       return request.header("Authorization", basic(creds));
     }
-    return request.header("Authorization", "Bearer " + token(c, scope, refresh));
+    return request.header(
+        "Authorization", "Bearer " + token(c, scope, refused, request.deadline()));
   }
 
   private static String basic(Credentials creds) {
@@ -120,32 +130,64 @@ final class RegistryAuth implements Transport {
                         + " for it (log in with docker/skopeo login, or pass --docker-config DIR)"));
   }
 
-  private String token(Challenge c, String scope, boolean refresh) throws IOException {
+  private String token(Challenge c, String scope, String refused, Deadline deadline)
+      throws IOException {
     String key = scope == null ? "" : scope;
-    Instant now = clock.instant();
-    if (refresh) {
-      tokens.remove(key);
-    } else {
-      Token cached = tokens.get(key);
-      if (cached == null && key.endsWith(":pull")) {
-        cached = tokens.get(key + ",push"); // a push token also pulls
-      }
-      if (cached != null && now.isBefore(cached.expires())) {
-        return cached.value();
-      }
+    if (refused != null) {
+      tokens.computeIfPresent(key, (k, t) -> t.value().equals(refused) ? null : t);
+      tokens.computeIfPresent(key + ",push", (k, t) -> t.value().equals(refused) ? null : t);
     }
-    synchronized (this) {
-      Token again = tokens.get(key);
-      if (!refresh && again != null && clock.instant().isBefore(again.expires())) {
-        return again.value();
+    Token cached = cached(key);
+    if (cached != null) {
+      return cached.value();
+    }
+    CompletableFuture<Token> mine = new CompletableFuture<>();
+    CompletableFuture<Token> running = fetching.putIfAbsent(key, mine);
+    if (running != null) {
+      return await(running).value(); // another request is fetching this very token
+    }
+    try {
+      Token fresh = cached(key); // fetched while this request looked
+      if (fresh == null) {
+        fresh = fetchToken(c, scope, deadline);
+        tokens.put(key, fresh);
       }
-      Token fresh = fetchToken(c, scope);
-      tokens.put(key, fresh);
+      mine.complete(fresh);
       return fresh.value();
+    } catch (IOException | RuntimeException e) {
+      mine.completeExceptionally(e);
+      throw e;
+    } finally {
+      fetching.remove(key, mine);
     }
   }
 
-  private Token fetchToken(Challenge c, String scope) throws IOException {
+  /** A token for the scope that is still good, or null; a push token also pulls. */
+  private Token cached(String key) {
+    Instant now = clock.instant();
+    Token token = tokens.get(key);
+    if (token == null && key.endsWith(":pull")) {
+      token = tokens.get(key + ",push");
+    }
+    return token != null && now.isBefore(token.expires()) ? token : null;
+  }
+
+  private static Token await(CompletableFuture<Token> fetch) throws IOException {
+    try {
+      return fetch.join();
+    } catch (CompletionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof IOException io) {
+        throw io;
+      }
+      if (cause instanceof RuntimeException runtime) {
+        throw runtime;
+      }
+      throw e;
+    }
+  }
+
+  private Token fetchToken(Challenge c, String scope, Deadline deadline) throws IOException {
     String realm = c.param("realm");
     URI realmUrl = realm == null ? null : parseRealm(realm);
     if (realmUrl == null) {
@@ -192,7 +234,8 @@ final class RegistryAuth implements Transport {
     request =
         request
             .header("User-Agent", DistributionBackend.USER_AGENT)
-            .header("Accept", "application/json");
+            .header("Accept", "application/json")
+            .deadline(deadline);
     debug.accept(
         "auth: token for "
             + scope

@@ -13,21 +13,28 @@ import javax.net.ssl.SSLException;
 
 /**
  * Retries what may pass on a second try: connection failures, 408, 429 and 5xx (not 501 or 505), at
- * most {@link Settings#maxAttempts()} attempts in all. Waits are exponential with full jitter,
- * except that a {@code Retry-After} is honoured (and a longer one than {@link
- * Settings#maxRetryAfter()} ends the retries). Every request ocitag sends is idempotent (GET, HEAD,
- * PUT of the same bytes, DELETE), so a retry never doubles a write. TLS and unknown-host failures
- * are not retried: they do not heal in seconds; nor is a final decision of a layer below (an {@link
+ * most {@link Settings#maxAttempts()} attempts in all, and all within the request's {@link
+ * Deadline} ({@code --timeout}), which this layer sets: each attempt gets the time left, and no
+ * retry starts that could not end in time. Waits are exponential with full jitter, except that a
+ * {@code Retry-After} is honoured (and a longer one than {@link Settings#maxRetryAfter()} ends the
+ * retries). Every request ocitag sends is idempotent (GET, HEAD, PUT of the same bytes, DELETE), so
+ * a retry never doubles a write. TLS and unknown-host failures are not retried: they do not heal in
+ * seconds; nor is a refused redirect, nor a final decision of a layer below (an {@link
  * dev.ocitag.core.OcitagException}, such as missing credentials).
  */
 final class Retry implements Transport {
   private final Transport next;
   private final Settings settings;
+  private final Duration timeout;
   private final Consumer<String> debug;
 
-  Retry(Transport next, Settings settings, Consumer<String> debug) {
+  /**
+   * @param timeout the deadline of a request that comes without one
+   */
+  Retry(Transport next, Settings settings, Duration timeout, Consumer<String> debug) {
     this.next = next;
     this.settings = settings;
+    this.timeout = timeout;
     this.debug = debug;
   }
 
@@ -37,18 +44,26 @@ final class Retry implements Transport {
 
   @Override
   public HttpAnswer send(HttpRequest request) throws IOException {
+    if (request.deadline() == null) {
+      request = request.deadline(Deadline.after(timeout));
+    }
+    Deadline deadline = request.deadline();
     for (int attempt = 1; ; attempt++) {
       boolean last = attempt >= settings.maxAttempts();
       HttpAnswer answer;
       try {
         answer = next.send(request);
-      } catch (SSLException | UnknownHostException e) {
+      } catch (SSLException | UnknownHostException | RedirectRefused | TimedOut e) {
         throw e;
       } catch (IOException e) {
-        if (last || Thread.currentThread().isInterrupted()) {
+        if (deadline.passed()) {
+          throw new TimedOut(deadline, attempt, e);
+        }
+        Duration wait = backoff(attempt);
+        if (last || Thread.currentThread().isInterrupted() || !fits(wait, deadline)) {
           throw e;
         }
-        sleep(backoff(attempt), request, "after " + e.getClass().getSimpleName());
+        sleep(wait, request, "after " + e.getClass().getSimpleName());
         continue;
       }
       if (last || !retryableStatus(answer.code())) {
@@ -65,8 +80,16 @@ final class Retry implements Transport {
           wait = asked;
         }
       }
+      if (!fits(wait, deadline)) {
+        return answer; // no time left for another attempt: the registry's answer stands
+      }
       sleep(wait, request, "after " + answer.code());
     }
+  }
+
+  /** Whether a wait leaves time for another attempt. */
+  private static boolean fits(Duration wait, Deadline deadline) {
+    return wait.compareTo(deadline.left()) < 0;
   }
 
   /** Full jitter: uniformly between 0 and base * 2^(attempt-1), capped. */

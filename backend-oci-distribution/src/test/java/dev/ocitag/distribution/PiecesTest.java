@@ -31,18 +31,31 @@ class PiecesTest {
 
   @ParameterizedTest
   @CsvSource({
-    "127.0.0.1:5000/a:1, http://127.0.0.1:5000/v2/, true",
-    "127.1.2.3/a:1, http://127.1.2.3/v2/, true",
-    "localhost:5000/a:1, http://localhost:5000/v2/, true",
-    "[::1]:5000/a:1, http://[::1]:5000/v2/, true",
+    "127.0.0.1:5000/a:1, https://127.0.0.1:5000/v2/, true",
+    "127.1.2.3/a:1, https://127.1.2.3/v2/, true",
+    "localhost:5000/a:1, https://localhost:5000/v2/, true",
+    "[::1]:5000/a:1, https://[::1]:5000/v2/, true",
     "registry.example:5000/a:1, https://registry.example:5000/v2/, false",
     "alpine:3, https://registry-1.docker.io/v2/, false",
     "128.0.0.1/a:1, https://128.0.0.1/v2/, false",
   })
   void endpoints(String ref, String base, boolean loopback) {
+    RegistryEndpoint.forgetSchemes();
     RegistryEndpoint e = RegistryEndpoint.of(ImageRef.parse(ref), false);
-    assertEquals(base, e.base().toString());
+    assertEquals(base, e.base().toString()); // HTTPS first, loopback too
     assertEquals(loopback, e.loopback());
+  }
+
+  @Test
+  void aLoopbackRegistryFoundToSpeakPlainHttpIsReachedOverHttpForTheRestOfTheProcess() {
+    RegistryEndpoint.forgetSchemes();
+    RegistryEndpoint e = RegistryEndpoint.of(ImageRef.parse("127.0.0.1:5999/a:1"), false);
+    assertEquals("https://127.0.0.1:5999/v2/a/tags/list", e.url("a", "tags", "list").toString());
+    RegistryEndpoint.rememberTls("127.0.0.1:5999", false);
+    assertEquals("http://127.0.0.1:5999/v2/a/tags/list", e.url("a", "tags", "list").toString());
+    RegistryEndpoint other = RegistryEndpoint.of(ImageRef.parse("127.0.0.1:5998/a:1"), false);
+    assertEquals("https://127.0.0.1:5998/v2/", other.base().toString(), "per host:port");
+    RegistryEndpoint.forgetSchemes();
   }
 
   @Test
@@ -148,7 +161,7 @@ class PiecesTest {
     assertEquals(Duration.ofSeconds(7), Retry.parseRetryAfter("7"));
     assertNull(Retry.parseRetryAfter("soon"));
     assertEquals(Duration.ZERO, Retry.parseRetryAfter("Wed, 21 Oct 2015 07:28:00 GMT"));
-    Retry retry = new Retry(null, Settings.defaults(), null);
+    Retry retry = new Retry(null, Settings.defaults(), Duration.ofSeconds(60), null);
     for (int attempt = 1; attempt < 40; attempt++) {
       assertTrue(retry.backoff(attempt).compareTo(Settings.defaults().maxBackoff()) <= 0);
     }
@@ -160,10 +173,12 @@ class PiecesTest {
   void linkHeadersWithOtherRelationsAreNotFollowed() {
     URI page = URI.create("https://r.example/v2/a/tags/list?n=2");
     assertNull(
-        DistributionBackend.nextPage(page, List.of("</v2/a/tags/list?last=b>; rel=\"prev\"")));
+        DistributionBackend.nextPage(
+            page, page, List.of("</v2/a/tags/list?last=b>; rel=\"prev\"")));
     assertEquals(
         "https://r.example/v2/a/tags/list?last=b&n=2",
         DistributionBackend.nextPage(
+                page,
                 page,
                 List.of("<https://x/>; rel=\"prev\", </v2/a/tags/list?last=b&n=2>; rel=\"next\""))
             .toString());
@@ -174,7 +189,8 @@ class PiecesTest {
     URI page = URI.create("https://r.example/v2/a/tags/list?n=2");
     assertEquals(
         "https://r.example/v2/a/tags/list?last=b&n=2",
-        DistributionBackend.nextPage(page, List.of("<?last=b&n=2>; rel=\"next\"")).toString());
+        DistributionBackend.nextPage(page, page, List.of("<?last=b&n=2>; rel=\"next\""))
+            .toString());
     for (String elsewhere :
         List.of(
             "<https://evil.example/v2/a/tags/list?last=b>",
@@ -184,9 +200,29 @@ class PiecesTest {
       OcitagException e =
           assertThrows(
               OcitagException.Failed.class,
-              () -> DistributionBackend.nextPage(page, List.of(elsewhere + "; rel=\"next\"")));
+              () ->
+                  DistributionBackend.nextPage(page, page, List.of(elsewhere + "; rel=\"next\"")));
       assertTrue(e.getMessage().contains("not following"), e.getMessage());
     }
+    // a page that a redirect had answered from elsewhere: its next page must still be ours
+    URI redirected = URI.create("https://cdn.example/v2/a/tags/list?n=2");
+    OcitagException e =
+        assertThrows(
+            OcitagException.Failed.class,
+            () ->
+                DistributionBackend.nextPage(
+                    page, redirected, List.of("</v2/a/tags/list?last=b>; rel=\"next\"")));
+    assertTrue(e.getMessage().contains("not on r.example"), e.getMessage());
+    // the plain-HTTP fallback of a loopback registry: the page was asked over https
+    URI asked = URI.create("https://127.0.0.1:5000/v2/a/tags/list");
+    URI answered = URI.create("http://127.0.0.1:5000/v2/a/tags/list");
+    assertEquals(
+        "http://127.0.0.1:5000/v2/a/tags/list?last=b",
+        DistributionBackend.nextPage(
+                asked,
+                answered,
+                List.of("<http://127.0.0.1:5000/v2/a/tags/list?last=b>; rel=\"next\""))
+            .toString());
   }
 
   @Test

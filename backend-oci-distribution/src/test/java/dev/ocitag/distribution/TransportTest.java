@@ -105,10 +105,7 @@ class TransportTest {
     String host = "127.0.0.1:" + server.getPort();
     RegistryEndpoint endpoint =
         new RegistryEndpoint(
-            loopback ? host : "registry.example",
-            host,
-            java.net.URI.create(scheme + "://" + host + "/v2/"),
-            loopback);
+            loopback ? host : "registry.example", host, loopback, scheme.equals("http"));
     BackendOptions options =
         new BackendOptions(false, insecure, null, null, null, null, null, 4, debug::add);
     return DistributionBackend.open(endpoint, options, FAST);

@@ -125,11 +125,15 @@ class UntagAndPagesTest {
       String[] tags = IntStream.range(0, 10).mapToObj(i -> "r" + i).toArray(String[]::new);
       tag(backend, repo, "src", tags);
     }
-    List<String> sent = debug.stream().filter(l -> l.startsWith("> ")).toList();
-    assertEquals(1, sent.stream().filter(l -> l.startsWith("> GET")).count(), sent.toString());
-    assertEquals(10, sent.stream().filter(l -> l.startsWith("> HEAD")).count());
-    assertEquals(10, sent.stream().filter(l -> l.startsWith("> PUT")).count());
-    assertEquals(21, sent.size());
+    // the registry speaks plain HTTP on loopback: the first request tries TLS, once, and the
+    // requests sent meanwhile wait for the answer instead of each trying it too
+    List<String> all = debug.stream().filter(l -> l.startsWith("> ")).toList();
+    assertEquals(1, all.stream().filter(l -> l.contains(" https://")).count(), all.toString());
+    List<String> plain = all.stream().filter(l -> l.contains(" http://")).toList();
+    assertEquals(1, plain.stream().filter(l -> l.startsWith("> GET")).count(), all.toString());
+    assertEquals(10, plain.stream().filter(l -> l.startsWith("> HEAD")).count());
+    assertEquals(10, plain.stream().filter(l -> l.startsWith("> PUT")).count());
+    assertEquals(21, plain.size());
   }
 
   @Test

@@ -1,0 +1,233 @@
+package dev.ocitag.distribution;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.net.Proxy;
+import java.net.SocketTimeoutException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import okhttp3.Authenticator;
+import okhttp3.Call;
+import okhttp3.Connection;
+import okhttp3.ConnectionPool;
+import okhttp3.EventListener;
+import okhttp3.Handshake;
+import okhttp3.Headers;
+import okhttp3.HttpUrl;
+import okhttp3.Interceptor;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import okhttp3.ResponseBody;
+
+/**
+ * The bottom of the request path: OkHttp. One client per process holds the connection pool
+ * (keep-alive, HTTP/2 where the registry offers it through ALPN, HTTP/1.1 otherwise) and the
+ * dispatcher; each backend derives its own from it ({@link OkHttpClient#newBuilder()}) with its TLS
+ * ({@link TlsSetup}), proxies ({@link Proxies}) and timeouts, so backends share connections where
+ * those agree.
+ *
+ * <p>Redirects are OkHttp's: every 301, 302, 303, 307 and 308 is followed (307 and 308 keep the
+ * method and body), and {@code Authorization} is dropped when one leaves the registry's scheme,
+ * host and port, as blob downloads do for S3 or a CDN. A redirect from https to http is refused
+ * ({@link RedirectRefused}). The request's {@link Deadline} becomes the call's timeout, which spans
+ * the connection, the redirects and the last byte of the answer.
+ */
+final class OkHttpTransport implements Transport {
+
+  /** The process's client: built on first use, with no TLS set up until a TLS connection. */
+  private static final class Shared {
+    static final OkHttpClient CLIENT =
+        new OkHttpClient.Builder()
+            .connectionPool(new ConnectionPool(64, 5, TimeUnit.MINUTES))
+            // our own trust manager: OkHttp's default reads the platform's CAs when built
+            .sslSocketFactory(TlsSetup.PLATFORM.socketFactory(), TlsSetup.PLATFORM.trustManager())
+            .build();
+  }
+
+  private final OkHttpClient client;
+
+  OkHttpTransport(Settings settings, TlsSetup tls, Proxies proxies, Consumer<String> debug) {
+    OkHttpClient.Builder builder =
+        Shared.CLIENT
+            .newBuilder()
+            .connectTimeout(settings.connectTimeout())
+            .readTimeout(settings.readTimeout())
+            .writeTimeout(settings.readTimeout())
+            .followRedirects(true)
+            .followSslRedirects(true) // http to https; the other way is refused by Hops
+            .sslSocketFactory(tls.socketFactory(), tls.trustManager())
+            .eventListenerFactory(OkHttpTransport::watch)
+            .addNetworkInterceptor(new Hops(proxies, debug));
+    if (tls.hostnameVerifier() != null) {
+      builder.hostnameVerifier(tls.hostnameVerifier());
+    }
+    if (proxies != null) {
+      builder.proxySelector(proxies).proxyAuthenticator(proxyAuthenticator(proxies));
+    }
+    this.client = builder.build();
+  }
+
+  @Override
+  public HttpAnswer send(HttpRequest request) throws IOException {
+    Request.Builder builder = new Request.Builder().url(HttpUrl.get(request.url().toString()));
+    for (Map.Entry<String, String> header : request.headers().entrySet()) {
+      builder.header(header.getKey(), header.getValue());
+    }
+    byte[] bytes = request.body();
+    if (bytes == null && (request.method().equals("PUT") || request.method().equals("POST"))) {
+      bytes = new byte[0];
+    }
+    // no media type: the Content-Type header goes out exactly as the request has it
+    builder.method(request.method(), bytes == null ? null : RequestBody.create(bytes, null));
+    HandshakeWatch watch = new HandshakeWatch();
+    builder.tag(HandshakeWatch.class, watch);
+    Call call = client.newCall(builder.build());
+    Deadline deadline = request.deadline();
+    if (deadline != null) {
+      long left = deadline.left().toNanos();
+      if (left <= 0) {
+        throw new InterruptedIOException("timeout");
+      }
+      call.timeout().timeout(left, TimeUnit.NANOSECONDS);
+    }
+    Response answered;
+    try {
+      answered = call.execute();
+    } catch (SocketTimeoutException e) {
+      if (watch.started && !watch.ended) {
+        throw new TlsSetup.NoTlsAnswer(request.url().getRawAuthority(), e);
+      }
+      throw e;
+    }
+    try (Response response = answered) {
+      Headers h = response.headers();
+      Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+      for (int i = 0, n = h.size(); i < n; i++) {
+        headers.computeIfAbsent(h.name(i), k -> new ArrayList<>(1)).add(h.value(i));
+      }
+      byte[] body =
+          request.method().equals("HEAD")
+              ? new byte[0]
+              : read(response.body(), request.bodyLimit());
+      return new HttpAnswer(response.code(), headers, body, response.request().url().uri());
+    }
+  }
+
+  private static EventListener watch(Call call) {
+    HandshakeWatch watch = call.request().tag(HandshakeWatch.class);
+    return watch == null ? EventListener.NONE : watch;
+  }
+
+  /** Tells a TLS handshake that timed out from an answer that did. */
+  private static final class HandshakeWatch extends EventListener {
+    volatile boolean started;
+    volatile boolean ended;
+
+    @Override
+    public void secureConnectStart(Call call) {
+      started = true;
+      ended = false;
+    }
+
+    @Override
+    public void secureConnectEnd(Call call, Handshake handshake) {
+      ended = true;
+    }
+  }
+
+  /** The whole body, so the connection is free for the next request; over the limit, none. */
+  private static byte[] read(ResponseBody body, int limit) throws IOException {
+    long length = body.contentLength();
+    if (length > limit) {
+      throw new BodyTooLarge(length);
+    }
+    try (InputStream in = body.byteStream()) {
+      byte[] bytes = in.readNBytes(limit + 1);
+      if (bytes.length > limit) {
+        throw new BodyTooLarge(-1);
+      }
+      return bytes;
+    }
+  }
+
+  /**
+   * Proxy credentials for a CONNECT (OkHttp asks before the first one, then on a 407) and for a 407
+   * to a plain request; once refused, the 407 stands.
+   */
+  private static Authenticator proxyAuthenticator(Proxies proxies) {
+    return (route, response) -> {
+      String authorization = route == null ? null : proxies.authorizationFor(route.proxy());
+      if (authorization == null || response.request().header("Proxy-Authorization") != null) {
+        return null;
+      }
+      return response.request().newBuilder().header("Proxy-Authorization", authorization).build();
+    };
+  }
+
+  /**
+   * Sees every hop of a call: adds proxy credentials to plain requests sent through a proxy (a
+   * tunnel's CONNECT gets them from the authenticator), refuses a redirect from https to http, and
+   * logs each redirect for {@code --debug}.
+   */
+  private static final class Hops implements Interceptor {
+    private final Proxies proxies;
+    private final Consumer<String> debug;
+
+    Hops(Proxies proxies, Consumer<String> debug) {
+      this.proxies = proxies;
+      this.debug = debug;
+    }
+
+    @Override
+    public Response intercept(Chain chain) throws IOException {
+      Request request = chain.request();
+      Connection connection = chain.connection();
+      if (proxies != null && connection != null && !request.isHttps()) {
+        Proxy proxy = connection.route().proxy();
+        String authorization =
+            proxy.type() == Proxy.Type.HTTP ? proxies.authorizationFor(proxy) : null;
+        if (authorization != null && request.header("Proxy-Authorization") == null) {
+          request = request.newBuilder().header("Proxy-Authorization", authorization).build();
+        }
+      }
+      Response response = chain.proceed(request);
+      if (!response.isRedirect()) {
+        return response;
+      }
+      String location = response.header("Location");
+      HttpUrl target = location == null ? null : request.url().resolve(location);
+      if (target == null) {
+        return response;
+      }
+      if (request.isHttps() && !target.isHttps()) {
+        response.close();
+        throw new RedirectRefused(
+            "the registry redirected "
+                + DebugLog.redact(request.url().uri())
+                + " to "
+                + DebugLog.redact(target.uri())
+                + ", from https to http; not following it");
+      }
+      if (debug != null) {
+        boolean sameOrigin =
+            target.scheme().equals(request.url().scheme())
+                && target.host().equals(request.url().host())
+                && target.port() == request.url().port();
+        debug.accept(
+            "redirect "
+                + response.code()
+                + " to "
+                + DebugLog.redact(target.uri())
+                + (sameOrigin ? "" : " (another origin: Authorization is not sent there)"));
+      }
+      return response;
+    }
+  }
+}

@@ -1,0 +1,119 @@
+package dev.ocitag.distribution;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import javax.net.ssl.SSLException;
+
+/**
+ * HTTPS first, also for a loopback registry; plain HTTP only where such a registry does not speak
+ * TLS. The first request to the registry goes over https; if its handshake fails because the server
+ * answered in plain text, it is sent again over http. The outcome is remembered for the registry's
+ * host and port for the rest of the process ({@link RegistryEndpoint#rememberTls}), so later
+ * requests go the right way at once, and requests sent meanwhile (the engine sends a GET and HEADs
+ * at once) wait for it instead of each trying TLS. A certificate problem is no reason to fall back:
+ * it is reported. Other hosts (a token realm, a redirect target) are left alone.
+ */
+final class PlainHttpFallback implements Transport {
+  /** The first request to each loopback registry whose scheme is not known yet, while it runs. */
+  private static final Map<String, CompletableFuture<Void>> FINDING_OUT = new ConcurrentHashMap<>();
+
+  private final Transport next;
+  private final RegistryEndpoint endpoint;
+  private final Consumer<String> debug;
+
+  PlainHttpFallback(Transport next, RegistryEndpoint endpoint, Consumer<String> debug) {
+    this.next = next;
+    this.endpoint = endpoint;
+    this.debug = debug;
+  }
+
+  @Override
+  public HttpAnswer send(HttpRequest request) throws IOException {
+    URI url = request.url();
+    String host = endpoint.apiHost();
+    if (!endpoint.loopback()
+        || !"https".equals(url.getScheme())
+        || !host.equalsIgnoreCase(url.getRawAuthority())) {
+      return next.send(request);
+    }
+    while (true) {
+      Boolean tls = RegistryEndpoint.speaksTls(host);
+      if (tls != null) {
+        return next.send(tls ? request : request.url(toHttp(url)));
+      }
+      String key = host.toLowerCase(java.util.Locale.ROOT);
+      CompletableFuture<Void> mine = new CompletableFuture<>();
+      CompletableFuture<Void> running = FINDING_OUT.putIfAbsent(key, mine);
+      if (running == null) {
+        try {
+          return findOut(request, url);
+        } finally {
+          FINDING_OUT.remove(key, mine);
+          mine.complete(null);
+        }
+      }
+      await(running, request.deadline()); // then the scheme is known, or this one finds out
+    }
+  }
+
+  private HttpAnswer findOut(HttpRequest request, URI url) throws IOException {
+    HttpAnswer answer;
+    try {
+      answer = next.send(request);
+    } catch (SSLException e) {
+      if (!TlsSetup.serverSpokePlainText(e)) {
+        throw e;
+      }
+      try {
+        answer = next.send(request.url(toHttp(url)));
+      } catch (IOException plain) {
+        plain.addSuppressed(e);
+        throw plain;
+      }
+      RegistryEndpoint.rememberTls(endpoint.apiHost(), false);
+      if (debug != null) {
+        debug.accept(
+            "tls: "
+                + endpoint.apiHost()
+                + " (loopback) answers plain HTTP, not TLS: http:// from here on");
+      }
+      return answer;
+    }
+    RegistryEndpoint.rememberTls(endpoint.apiHost(), true);
+    return answer;
+  }
+
+  private static void await(CompletableFuture<Void> running, Deadline deadline) throws IOException {
+    try {
+      if (deadline == null) {
+        running.get();
+      } else {
+        running.get(deadline.left().toNanos(), TimeUnit.NANOSECONDS);
+      }
+    } catch (TimeoutException e) {
+      throw new InterruptedIOException("timeout");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted");
+    } catch (ExecutionException e) {
+      // never: the future only completes normally
+    }
+  }
+
+  private static URI toHttp(URI url) {
+    try {
+      return new URI("http" + url.toString().substring("https".length()));
+    } catch (URISyntaxException e) {
+      throw new IllegalArgumentException(e);
+    }
+  }
+}
