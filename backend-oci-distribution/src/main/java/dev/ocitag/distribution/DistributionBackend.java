@@ -141,6 +141,10 @@ public final class DistributionBackend implements TagBackend {
     return endpoint;
   }
 
+  TlsSetup tls() {
+    return tls;
+  }
+
   @Override
   public Manifest fetch(ImageRef ref) {
     String what = "fetch " + ref;
@@ -533,6 +537,12 @@ public final class DistributionBackend implements TagBackend {
     if (response.code() == 401 && error.code() == null) {
       return new OcitagException.Denied(
           what + ": the registry answered 401 unauthorized" + challengeHint(response));
+    }
+    if (response.code() == 407) {
+      return new OcitagException.Denied(
+          what
+              + ": the proxy answered 407 (proxy authentication required); give its user and"
+              + " password in the proxy URL (HTTP_PROXY, HTTPS_PROXY: http://user:password@host:port)");
     }
     return error.toException(what);
   }

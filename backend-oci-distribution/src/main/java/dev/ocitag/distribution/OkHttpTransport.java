@@ -158,16 +158,20 @@ final class OkHttpTransport implements Transport {
   }
 
   /**
-   * Proxy credentials for a CONNECT (OkHttp asks before the first one, then on a 407) and for a 407
-   * to a plain request; once refused, the 407 stands.
+   * Proxy credentials for a CONNECT: OkHttp asks before the first one (a "preemptive" challenge)
+   * and again on a 407, which then stands. A plain request through a proxy carried them from the
+   * start ({@link Hops}), so its 407 stands at once.
    */
   private static Authenticator proxyAuthenticator(Proxies proxies) {
     return (route, response) -> {
+      Request tunnel = response.request();
       String authorization = route == null ? null : proxies.authorizationFor(route.proxy());
-      if (authorization == null || response.request().header("Proxy-Authorization") != null) {
+      if (authorization == null
+          || !tunnel.method().equals("CONNECT")
+          || tunnel.header("Proxy-Authorization") != null) {
         return null;
       }
-      return response.request().newBuilder().header("Proxy-Authorization", authorization).build();
+      return tunnel.newBuilder().header("Proxy-Authorization", authorization).build();
     };
   }
 
