@@ -179,6 +179,11 @@ final class TlsSetup {
     return identity != null;
   }
 
+  /** Whether the platform's trust store (cacerts) has been read. */
+  boolean platformTrustLoaded() {
+    return trust instanceof LazyTrust lazy && lazy.platformLoaded();
+  }
+
   /** The ways out of a certificate failure, for its one-line message. */
   String remedies() {
     return "to trust the registry's CA pass --ca-file PEM"

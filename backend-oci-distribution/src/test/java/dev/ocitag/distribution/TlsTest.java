@@ -1,0 +1,338 @@
+package dev.ocitag.distribution;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ocitag.core.BackendOptions;
+import dev.ocitag.core.ImageRef;
+import dev.ocitag.core.OcitagException;
+import dev.ocitag.core.testing.TestImage;
+import dev.ocitag.core.testing.TestImages;
+import dev.ocitag.distribution.testing.TestCertificates;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyFactory;
+import java.security.KeyPair;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.security.spec.X509EncodedKeySpec;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLSocketFactory;
+import mockwebserver3.Dispatcher;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.RecordedRequest;
+import okhttp3.Protocol;
+import okhttp3.tls.HeldCertificate;
+import okio.Buffer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * HTTPS first (also on loopback) and what is trusted: real TLS from mockwebserver3 with
+ * certificates okhttp-tls makes for each test, a CA given by --ca-file or in a certs.d directory,
+ * client certificates for mutual TLS, and the fall back to plain HTTP of a loopback registry that
+ * does not speak TLS, which reads no trust store.
+ */
+@Timeout(60)
+class TlsTest {
+  private static final Settings FAST =
+      Settings.defaults()
+          .withRetries(2, Duration.ofMillis(10), Duration.ofSeconds(1))
+          .withTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(10));
+
+  @TempDir Path temp;
+  private final TestImage image = TestImages.ociImage("tls-first");
+  private final List<String> debug = Collections.synchronizedList(new ArrayList<>());
+  private final TestCertificates certs = TestCertificates.forHosts("127.0.0.1", "localhost");
+  private MockWebServer server;
+
+  @BeforeEach
+  void fresh() {
+    RegistryEndpoint.forgetSchemes(); // the ports of other tests' servers may come back
+  }
+
+  @AfterEach
+  void stop() {
+    if (server != null) {
+      server.close();
+    }
+    RegistryEndpoint.forgetSchemes();
+  }
+
+  /** A registry answering the manifest to every GET, over TLS unless {@code tls} is null. */
+  private void start(SSLSocketFactory tls, List<Protocol> protocols) throws Exception {
+    server = new MockWebServer();
+    if (tls != null) {
+      server.useHttps(tls);
+    }
+    if (protocols != null) {
+      server.setProtocols(protocols);
+    }
+    server.setDispatcher(
+        new Dispatcher() {
+          @Override
+          public MockResponse dispatch(RecordedRequest request) {
+            return new MockResponse.Builder()
+                .code(200)
+                .setHeader("Content-Type", image.manifest().mediaType())
+                .setHeader("Docker-Content-Digest", image.digest().toString())
+                .body(new Buffer().write(image.bytes()))
+                .build();
+          }
+        });
+    server.start(InetAddress.getLoopbackAddress(), 0);
+  }
+
+  private ImageRef ref() {
+    return ImageRef.parse("127.0.0.1:" + server.getPort() + "/team/app:1.0");
+  }
+
+  private Path certsD() {
+    return temp.resolve("certs.d");
+  }
+
+  private Map<String, String> env() {
+    return Map.of(TlsSetup.CERTS_D_VARIABLE, certsD().toString());
+  }
+
+  private DistributionBackend open(boolean insecure, Path caFile) {
+    BackendOptions options =
+        new BackendOptions(
+            false, insecure, null, null, null, null, null, 4, debug::add, null, caFile);
+    return DistributionBackend.open(RegistryEndpoint.of(ref(), false), options, FAST, env());
+  }
+
+  private List<RecordedRequest> served() throws InterruptedException {
+    List<RecordedRequest> all = new ArrayList<>();
+    for (int i = server.getRequestCount(); i > 0; i--) {
+      RecordedRequest r = server.takeRequest(1, TimeUnit.SECONDS);
+      if (r != null && r.getFailure() == null) {
+        all.add(r);
+      }
+    }
+    return all;
+  }
+
+  @Test
+  void aLoopbackRegistryIsAskedOverHttpsFirstAndACaFileVouchesForItWithoutCacerts()
+      throws Exception {
+    start(certs.serverSocketFactory(), null);
+    Path ca = certs.writeCa(temp.resolve("ca.pem"));
+
+    try (DistributionBackend backend = open(false, ca)) {
+      assertArrayEquals(image.bytes(), backend.fetch(ref()).bytes());
+      assertFalse(backend.tls().platformTrustLoaded(), "our CA matched: cacerts never read");
+    }
+    List<RecordedRequest> sent = served();
+    assertEquals(1, sent.size());
+    assertNotNull(sent.get(0).getHandshake(), "over TLS");
+    assertTrue(debug.stream().noneMatch(l -> l.contains("http://")), String.valueOf(debug));
+    assertEquals(Boolean.TRUE, RegistryEndpoint.speaksTls("127.0.0.1:" + server.getPort()));
+  }
+
+  @Test
+  void http2WhereTheRegistryOffersItHttp11Otherwise() throws Exception {
+    Path ca = certs.writeCa(temp.resolve("ca.pem"));
+    start(certs.serverSocketFactory(), List.of(Protocol.HTTP_2, Protocol.HTTP_1_1));
+    try (DistributionBackend backend = open(false, ca)) {
+      backend.fetch(ref());
+      backend.fetch(ref());
+    }
+    List<RecordedRequest> h2 = served();
+    assertEquals("HTTP/2", h2.get(0).getVersion(), h2.get(0).getRequestLine());
+    assertEquals(h2.get(0).getConnectionIndex(), h2.get(1).getConnectionIndex(), "one connection");
+    server.close();
+
+    start(certs.serverSocketFactory(), List.of(Protocol.HTTP_1_1));
+    try (DistributionBackend backend = open(false, ca)) {
+      backend.fetch(ref());
+    }
+    assertEquals("HTTP/1.1", served().get(0).getVersion());
+  }
+
+  @Test
+  void aPlainHttpLoopbackRegistryIsFoundOnceRememberedAndCostsNoTrustStore() throws Exception {
+    start(null, null);
+
+    try (DistributionBackend backend = open(false, null)) {
+      assertArrayEquals(image.bytes(), backend.fetch(ref()).bytes());
+      assertFalse(backend.tls().platformTrustLoaded(), "no certificate was ever checked");
+    }
+    assertTrue(debug.stream().anyMatch(l -> l.startsWith("> GET https://")), debug.toString());
+    assertTrue(debug.stream().anyMatch(l -> l.startsWith("< 200 GET http://")), debug.toString());
+    assertTrue(debug.stream().anyMatch(l -> l.contains("answers plain HTTP")), debug.toString());
+
+    debug.clear();
+    try (DistributionBackend again = open(false, null)) { // the same process: remembered
+      assertArrayEquals(image.bytes(), again.fetch(ref()).bytes());
+    }
+    assertTrue(debug.stream().noneMatch(l -> l.contains("https://")), debug.toString());
+    assertEquals(2, served().size());
+  }
+
+  @Test
+  void aCertificateFailureIsNoReasonToFallBackAndNamesTheWaysOut() throws Exception {
+    start(certs.serverSocketFactory(), null); // its CA is not given
+
+    try (DistributionBackend backend = open(false, null)) {
+      OcitagException.Failed e =
+          assertThrows(OcitagException.Failed.class, () -> backend.fetch(ref()));
+      String m = e.getMessage();
+      assertTrue(m.contains("--ca-file"), m);
+      assertTrue(
+          m.contains(certsD().resolve("127.0.0.1:" + server.getPort()).resolve("ca.crt") + ""), m);
+      assertTrue(m.contains("--insecure"), m);
+      assertTrue(m.contains("127.0.0.1:" + server.getPort()), m);
+      assertEquals(-1, m.indexOf('\n'), m);
+      assertTrue(backend.tls().platformTrustLoaded(), "the platform's CAs were asked, in vain");
+    }
+    assertTrue(debug.stream().noneMatch(l -> l.contains("http://")), "no fallback: " + debug);
+    assertEquals(0, served().size());
+    assertNull(RegistryEndpoint.speaksTls("127.0.0.1:" + server.getPort()));
+  }
+
+  @Test
+  void insecureTrustsAnyCertificateAndHostName() throws Exception {
+    TestCertificates elsewhere = TestCertificates.forHosts("registry.elsewhere.example");
+    start(elsewhere.serverSocketFactory(), null);
+    try (DistributionBackend backend = open(true, null)) {
+      assertArrayEquals(image.bytes(), backend.fetch(ref()).bytes());
+    }
+  }
+
+  @Test
+  void aCaInTheRegistrysCertsDDirectoryIsTrusted() throws Exception {
+    start(certs.serverSocketFactory(), null);
+    certs.writeCa(certsD().resolve("127.0.0.1:" + server.getPort()).resolve("my-ca.crt"));
+
+    try (DistributionBackend backend = open(false, null)) {
+      assertArrayEquals(image.bytes(), backend.fetch(ref()).bytes());
+      assertFalse(backend.tls().presentsClientCertificate());
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"ec-pkcs8", "rsa-pkcs1", "rsa-pkcs8", "ec-sec1"})
+  void mutualTlsWithTheClientCertificateAndKeyOfCertsD(String keyForm) throws Exception {
+    HeldCertificate clientCa =
+        new HeldCertificate.Builder().certificateAuthority(0).commonName("client CA").build();
+    HeldCertificate.Builder client = new HeldCertificate.Builder().commonName("ocitag client");
+    String keyPem;
+    switch (keyForm) {
+      case "rsa-pkcs1", "rsa-pkcs8" -> client.rsa2048();
+      case "ec-sec1" -> client.keyPair(opensslKeyPair());
+      default -> client.ecdsa256();
+    }
+    HeldCertificate held = client.signedBy(clientCa).build();
+    keyPem =
+        switch (keyForm) {
+          case "rsa-pkcs1" -> held.privateKeyPkcs1Pem();
+          case "ec-sec1" -> resource("ec-client.sec1.pem");
+          default -> held.privateKeyPkcs8Pem();
+        };
+    start(certs.serverSocketFactoryTrusting(clientCa.certificate()), null);
+    server.requireClientAuth();
+    Path dir = certsD().resolve("127.0.0.1:" + server.getPort());
+    certs.writeCa(dir.resolve("ca.crt"));
+
+    try (DistributionBackend without = open(false, null)) {
+      assertThrows(OcitagException.class, () -> without.fetch(ref()), "no client certificate");
+    }
+    Files.writeString(dir.resolve("client.cert"), held.certificatePem());
+    Files.writeString(dir.resolve("client.key"), keyPem);
+    try (DistributionBackend backend = open(false, null)) {
+      assertTrue(backend.tls().presentsClientCertificate());
+      assertArrayEquals(image.bytes(), backend.fetch(ref()).bytes());
+    }
+    RecordedRequest sent = served().get(0);
+    assertTrue(
+        sent.getHandshake().peerPrincipal().getName().contains("CN=ocitag client"),
+        String.valueOf(sent.getHandshake().peerPrincipal()));
+  }
+
+  @Test
+  void unusableFilesAreInvalidInputNamingTheFile() throws Exception {
+    start(null, null);
+    Path dir = certsD().resolve("127.0.0.1:" + server.getPort());
+    Files.createDirectories(dir);
+    Files.writeString(dir.resolve("client.cert"), certs.server.certificatePem());
+    OcitagException.InvalidInput noKey =
+        assertThrows(OcitagException.InvalidInput.class, () -> open(false, null));
+    assertTrue(noKey.getMessage().contains("client.key"), noKey.getMessage());
+
+    Files.writeString(
+        dir.resolve("client.key"),
+        "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIB\n-----END ENCRYPTED PRIVATE KEY-----\n");
+    OcitagException.InvalidInput encrypted =
+        assertThrows(OcitagException.InvalidInput.class, () -> open(false, null));
+    assertTrue(encrypted.getMessage().contains("encrypted"), encrypted.getMessage());
+    assertTrue(encrypted.getMessage().contains("client.key"), encrypted.getMessage());
+
+    Path notPem = Files.writeString(temp.resolve("ca.txt"), "not a certificate");
+    OcitagException.InvalidInput bad =
+        assertThrows(OcitagException.InvalidInput.class, () -> open(false, notPem));
+    assertTrue(bad.getMessage().contains("ca.txt"), bad.getMessage());
+    OcitagException.InvalidInput missing =
+        assertThrows(
+            OcitagException.InvalidInput.class, () -> open(false, temp.resolve("absent.pem")));
+    assertTrue(missing.getMessage().contains("--ca-file"), missing.getMessage());
+  }
+
+  @Test
+  void aCaBundleWithCommentsBetweenItsCertificatesIsRead() throws Exception {
+    TestCertificates other = TestCertificates.forHosts("other.example");
+    Path bundle =
+        Files.writeString(
+            temp.resolve("bundle.pem"),
+            "# a bundle, as Debian's\n"
+                + other.ca.certificatePem()
+                + "\nsome text\n"
+                + certs.ca.certificatePem());
+    assertEquals(2, Pem.certificates(bundle).size());
+    start(certs.serverSocketFactory(), null);
+    try (DistributionBackend backend = open(false, bundle)) {
+      assertArrayEquals(image.bytes(), backend.fetch(ref()).bytes());
+    }
+  }
+
+  /** The P-256 key openssl wrote (see src/test/resources/tls/README.md). */
+  private static KeyPair opensslKeyPair() throws Exception {
+    KeyFactory ec = KeyFactory.getInstance("EC");
+    PublicKey pub = ec.generatePublic(new X509EncodedKeySpec(der(resource("ec-client.pub.pem"))));
+    PrivateKey key =
+        ec.generatePrivate(new PKCS8EncodedKeySpec(der(resource("ec-client.pkcs8.pem"))));
+    return new KeyPair(pub, key);
+  }
+
+  private static byte[] der(String pem) {
+    String body = pem.replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
+    return Base64.getDecoder().decode(body);
+  }
+
+  private static String resource(String name) throws Exception {
+    try (InputStream in = TlsTest.class.getResourceAsStream("/tls/" + name)) {
+      return new String(in.readAllBytes(), StandardCharsets.US_ASCII);
+    }
+  }
+}
