@@ -1,0 +1,171 @@
+package dev.ocitag.distribution;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ocitag.core.BackendOptions;
+import dev.ocitag.core.ImageRef;
+import dev.ocitag.core.OcitagException;
+import dev.ocitag.core.testing.TestImage;
+import dev.ocitag.core.testing.TestImages;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import mockwebserver3.Dispatcher;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.RecordedRequest;
+import mockwebserver3.SocketEffect;
+import okio.Buffer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * {@code --timeout}: one deadline for a whole request, from connect to the last byte, retries and
+ * token fetches included. A registry that accepts and never answers, or one that trickles its
+ * answer, ends in about the timeout, not in the socket's read timeout (60 s by default, which a
+ * trickle never trips) nor in attempts times that.
+ */
+@Timeout(60)
+class TimeoutTest {
+  /** Many attempts and a long read timeout: only the deadline can end these requests early. */
+  private static final Settings PATIENT =
+      Settings.defaults()
+          .withRetries(10, Duration.ofMillis(50), Duration.ofSeconds(30))
+          .withTimeouts(Duration.ofSeconds(30), Duration.ofSeconds(60));
+
+  private final TestImage image = TestImages.ociImage("timeouts");
+  private MockWebServer server;
+
+  @BeforeEach
+  void start() throws Exception {
+    server = new MockWebServer();
+    server.start(InetAddress.getLoopbackAddress(), 0);
+  }
+
+  @AfterEach
+  void stop() {
+    server.close();
+  }
+
+  private DistributionBackend open(Duration timeout) {
+    String host = "127.0.0.1:" + server.getPort();
+    BackendOptions options =
+        new BackendOptions(true, false, null, null, null, null, null, 4, null, timeout, null);
+    return DistributionBackend.open(
+        new RegistryEndpoint(host, host, true, true), options, PATIENT, Map.of());
+  }
+
+  private ImageRef ref() {
+    return ImageRef.parse("127.0.0.1:" + server.getPort() + "/team/app:1.0");
+  }
+
+  private void answerAll(MockResponse response) {
+    server.setDispatcher(
+        new Dispatcher() {
+          @Override
+          public MockResponse dispatch(RecordedRequest request) {
+            return response;
+          }
+        });
+  }
+
+  /** Runs the request and returns how long it took, asserting the one-line failure. */
+  private long timedFailure(DistributionBackend backend, String expected) {
+    long start = System.nanoTime();
+    OcitagException.Transient e =
+        assertThrows(OcitagException.Transient.class, () -> backend.fetch(ref()));
+    long ms = (System.nanoTime() - start) / 1_000_000;
+    assertTrue(e.getMessage().contains("127.0.0.1:" + server.getPort()), e.getMessage());
+    assertTrue(e.getMessage().contains(expected), e.getMessage());
+    assertEquals(-1, e.getMessage().indexOf('\n'), e.getMessage());
+    return ms;
+  }
+
+  @Test
+  void aRegistryThatAcceptsAndNeverAnswersEndsAtTheTimeout() {
+    answerAll(new MockResponse.Builder().onResponseStart(SocketEffect.Stall.INSTANCE).build());
+
+    try (DistributionBackend backend = open(Duration.ofSeconds(2))) {
+      long ms = timedFailure(backend, "within 2 s");
+      assertTrue(ms >= 1900 && ms < 5000, "took " + ms + " ms");
+    }
+  }
+
+  @Test
+  void aRegistryThatTricklesItsAnswerEndsAtTheTimeout() {
+    answerAll(
+        new MockResponse.Builder()
+            .code(200)
+            .setHeader("Content-Type", image.manifest().mediaType())
+            .body(new Buffer().write(image.bytes()))
+            .throttleBody(1, 1, TimeUnit.SECONDS) // a byte a second: no read ever times out
+            .build());
+
+    try (DistributionBackend backend = open(Duration.ofSeconds(3))) {
+      long ms = timedFailure(backend, "within 3 s");
+      assertTrue(ms >= 2900 && ms < 6000, "took " + ms + " ms");
+    }
+  }
+
+  @Test
+  void retriesStopWhenTheTimeIsUp() {
+    answerAll(new MockResponse.Builder().code(503).setHeader("Retry-After", "1").build());
+
+    try (DistributionBackend backend = open(Duration.ofMillis(2500))) {
+      long start = System.nanoTime();
+      OcitagException.Transient e =
+          assertThrows(OcitagException.Transient.class, () -> backend.fetch(ref()));
+      long ms = (System.nanoTime() - start) / 1_000_000;
+      assertTrue(e.getMessage().contains("503"), e.getMessage());
+      assertTrue(ms < 3000, "took " + ms + " ms");
+    }
+    // 0 s, 1 s, 2 s; a fourth attempt would start after the deadline
+    assertEquals(3, server.getRequestCount());
+  }
+
+  @Test
+  void aTokenServiceThatNeverAnswersIsBoundByTheSameTimeout() {
+    String realm = server.url("/token").toString();
+    server.setDispatcher(
+        new Dispatcher() {
+          @Override
+          public MockResponse dispatch(RecordedRequest request) {
+            if (request.getUrl().encodedPath().equals("/token")) {
+              return new MockResponse.Builder()
+                  .onResponseStart(SocketEffect.Stall.INSTANCE)
+                  .build();
+            }
+            return new MockResponse.Builder()
+                .code(401)
+                .setHeader("WWW-Authenticate", "Bearer realm=\"" + realm + "\",service=\"x\"")
+                .build();
+          }
+        });
+
+    try (DistributionBackend backend = open(Duration.ofSeconds(2))) {
+      long ms = timedFailure(backend, "within 2 s");
+      assertTrue(ms >= 1900 && ms < 5000, "took " + ms + " ms");
+    }
+  }
+
+  @Test
+  void aQuickAnswerIsNotCutShortByALaterDeadline() {
+    server.enqueue(
+        new MockResponse.Builder()
+            .code(200)
+            .setHeader("Content-Type", image.manifest().mediaType())
+            .body(new Buffer().write(image.bytes()))
+            .throttleBody(image.bytes().length / 2 + 1, 300, TimeUnit.MILLISECONDS)
+            .build());
+
+    try (DistributionBackend backend = open(Duration.ofSeconds(5))) {
+      assertArrayEquals(image.bytes(), backend.fetch(ref()).bytes());
+    }
+  }
+}
