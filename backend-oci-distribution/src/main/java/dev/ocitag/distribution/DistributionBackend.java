@@ -465,7 +465,7 @@ public final class DistributionBackend implements TagBackend {
       throw new OcitagException.Failed(
           what + ": the registry's answer is over the " + request.bodyLimit() + "-byte limit");
     } catch (SSLException e) {
-      String why = RegistryError.oneLine(String.valueOf(e.getMessage()));
+      String why = RegistryError.oneLine(TlsSetup.reason(e));
       if (TlsSetup.serverSpokePlainText(e)) {
         throw new OcitagException.Failed(
             what

@@ -14,6 +14,7 @@ import java.security.KeyStore;
 import java.security.Principal;
 import java.security.PrivateKey;
 import java.security.cert.CertificateException;
+import java.security.cert.CertificateExpiredException;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -217,6 +218,24 @@ final class TlsSetup {
       }
     }
     return false;
+  }
+
+  /** Why a handshake failed, in a few words: the JDK's own are long and name its internals. */
+  static String reason(SSLException e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      String m = String.valueOf(t.getMessage());
+      if (m.contains("unable to find valid certification path")) {
+        return "its certificate is signed by no CA ocitag trusts";
+      }
+      if (t instanceof CertificateExpiredException) {
+        return "its certificate has expired";
+      }
+      if (t instanceof SSLPeerUnverifiedException && m.startsWith("Hostname ")) {
+        int colon = m.indexOf(':');
+        return colon > 0 ? m.substring(0, colon) : m; // "Hostname x not verified"
+      }
+    }
+    return String.valueOf(e.getMessage());
   }
 
   /** A TLS handshake the server did not answer in time (see {@link #PROBE}). */
