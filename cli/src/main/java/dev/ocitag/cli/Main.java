@@ -10,6 +10,7 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,8 +27,15 @@ public final class Main {
 
   static final Option OUTPUT = Option.value("FORMAT", "text (default) or json", "-o", "--output");
   static final Option PLAIN_HTTP =
-      Option.flag("Use HTTP, not HTTPS (automatic for loopback registries)", "--plain-http");
+      Option.flag(
+          "Use HTTP, not HTTPS (else HTTPS, or HTTP for a loopback registry without TLS)",
+          "--plain-http");
   static final Option INSECURE = Option.flag("Skip TLS certificate verification", "--insecure");
+  static final Option CA_FILE =
+      Option.value("PEM", "Also trust these CA certificates (see certs.d below)", "--ca-file");
+  static final Option TIMEOUT =
+      Option.value(
+          "SECONDS", "Bound each registry request, retries included (default 60)", "--timeout");
   static final Option DOCKER_CONFIG =
       Option.value(
           "DIR",
@@ -49,6 +57,8 @@ public final class Main {
           OUTPUT,
           PLAIN_HTTP,
           INSECURE,
+          CA_FILE,
+          TIMEOUT,
           DOCKER_CONFIG,
           REGION,
           PROFILE,
@@ -93,6 +103,11 @@ public final class Main {
           "  ecr:REPO[:TAG|@DIGEST]             Amazon ECR, configured account and region",
           "  ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO[:TAG|@DIGEST]   Amazon ECR",
           "  [HOST[:PORT]/]NAME[:TAG|@DIGEST]   any registry (OCI distribution API)",
+          "",
+          "Registries: HTTPS_PROXY, HTTP_PROXY and NO_PROXY choose proxies (as curl and docker",
+          "read them). TLS trusts the system's CAs, --ca-file, and CAs in",
+          "/etc/docker/certs.d/HOST[:PORT]/*.crt (also /etc/containers/certs.d, or the",
+          "directories in OCITAG_CERTS_D), whose client.cert and client.key are sent when asked.",
           "",
           "Exit codes: 0 done, 1 failed, 2 usage or invalid input, 3 refused by policy,",
           "4 not found, 5 authentication or permission denied.");
@@ -190,6 +205,7 @@ public final class Main {
 
   BackendOptions backendOptions(int parallelism) {
     String config = args.value(DOCKER_CONFIG);
+    String caFile = args.value(CA_FILE);
     return new BackendOptions(
         args.flag(PLAIN_HTTP),
         args.flag(INSECURE),
@@ -199,7 +215,27 @@ public final class Main {
         args.value(ENDPOINT_URL),
         args.value(REGISTRY_ID),
         parallelism,
-        debug ? line -> err.println("debug: " + line) : null);
+        debug ? line -> err.println("debug: " + line) : null,
+        timeout(),
+        caFile == null ? null : Path.of(caFile));
+  }
+
+  /** {@code --timeout}: seconds, a fraction allowed; null for the backends' default. */
+  private Duration timeout() {
+    String v = args.value(TIMEOUT);
+    if (v == null) {
+      return null;
+    }
+    try {
+      double seconds = Double.parseDouble(v);
+      if (seconds > 0 && seconds <= 86_400) {
+        return Duration.ofMillis(Math.max(1, Math.round(seconds * 1000)));
+      }
+    } catch (NumberFormatException e) {
+      // below
+    }
+    throw new OcitagException.InvalidInput(
+        "invalid value '" + v + "' for --timeout: want seconds, more than 0 and at most 86400");
   }
 
   void verbose(String line) {

@@ -63,7 +63,7 @@ class LazyLoadingTest {
     List<String> loaded = loadedClasses("tag", repo + ":src", "copy");
 
     assertTrue(
-        count(loaded, "dev.ocitag.distribution.JdkTransport") > 0, "the registry backend ran");
+        count(loaded, "dev.ocitag.distribution.OkHttpTransport") > 0, "the registry backend ran");
     assertEquals(0, count(loaded, "software.amazon."), "no AWS SDK class");
     assertEquals(
         0, count(loaded, "com.fasterxml.jackson.databind.ObjectMapper"), "no ObjectMapper");
