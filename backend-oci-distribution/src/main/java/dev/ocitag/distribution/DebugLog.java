@@ -60,7 +60,8 @@ final class DebugLog implements Transport {
     try {
       answer = next.send(request);
     } catch (IOException | RuntimeException e) {
-      sink.accept("< " + line + " failed: " + e);
+      long ms = (System.nanoTime() - start) / 1_000_000;
+      sink.accept("< " + line + " failed after " + ms + "ms: " + e);
       throw e;
     }
     long ms = (System.nanoTime() - start) / 1_000_000;

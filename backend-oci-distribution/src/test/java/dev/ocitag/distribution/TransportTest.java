@@ -170,4 +170,33 @@ class TransportTest {
     assertEquals(1, server.getRequestCount(), "no request went to the clear-text realm");
     assertFalse(debug.stream().anyMatch(l -> l.startsWith("> GET " + realm)), debug.toString());
   }
+
+  @Test
+  void aRefusedConnectionIsTransientAfterBoundedAttemptsAndAnUnknownHostFailsAtOnce()
+      throws Exception {
+    int port;
+    try (java.net.ServerSocket free =
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      port = free.getLocalPort();
+    }
+    BackendOptions options =
+        new BackendOptions(false, false, null, null, null, null, null, 4, debug::add);
+    ImageRef refused = ImageRef.parse("127.0.0.1:" + port + "/app:1.0");
+    try (DistributionBackend backend = DistributionBackend.open(refused, options, FAST)) {
+      OcitagException.Transient e =
+          assertThrows(OcitagException.Transient.class, () -> backend.fetch(refused));
+      assertTrue(e.getMessage().contains("cannot connect to 127.0.0.1:" + port), e.getMessage());
+    }
+    assertEquals(2, debug.stream().filter(l -> l.startsWith("> GET")).count(), "FAST: 2 attempts");
+
+    ImageRef nowhere = ImageRef.parse("registry.nonexistent.invalid/app:1.0");
+    debug.clear();
+    try (DistributionBackend backend = DistributionBackend.open(nowhere, options, FAST)) {
+      OcitagException.Failed e =
+          assertThrows(OcitagException.Failed.class, () -> backend.fetch(nowhere));
+      assertTrue(
+          e.getMessage().contains("unknown host registry.nonexistent.invalid"), e.getMessage());
+    }
+    assertEquals(1, debug.stream().filter(l -> l.startsWith("> GET")).count(), "not retried");
+  }
 }
