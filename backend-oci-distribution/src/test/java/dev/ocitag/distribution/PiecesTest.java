@@ -141,9 +141,11 @@ class PiecesTest {
     h.put("Cookie", List.of("session=abc; Path=/"));
     h.put("Set-Cookie", List.of("a=one; Path=/", "b=two"));
     h.put("Accept", List.of("x"));
+    h.put("Proxy-Authorization", List.of("Basic cHJveHk6cHc="));
     String line = DebugLog.headers(h, null);
     assertFalse(
         line.contains("eyJsecret")
+            || line.contains("cHJveHk6cHc=")
             || line.contains("abc")
             || line.contains("one")
             || line.contains("two"),
@@ -154,6 +156,15 @@ class PiecesTest {
         DebugLog.redact(URI.create("https://u:p@auth.example/token?refresh_token=r1&scope=s"));
     assertFalse(url.contains("r1") || url.contains("u:p"), url);
     assertEquals("https://auth.example/token?refresh_token=<redacted>&scope=s", url);
+    String presigned =
+        DebugLog.redact(
+            URI.create(
+                "https://b.s3.example/blob?X-Amz-Credential=AKID%2F1&X-Amz-Signature=f00d"
+                    + "&X-Amz-Security-Token=tok&X-Amz-Expires=60"));
+    assertEquals(
+        "https://b.s3.example/blob?X-Amz-Credential=<redacted>&X-Amz-Signature=<redacted>"
+            + "&X-Amz-Security-Token=<redacted>&X-Amz-Expires=60",
+        presigned);
   }
 
   @Test
