@@ -21,7 +21,10 @@ import java.util.stream.Stream;
  * -XX:ArchiveClassesAtExit}): it runs real commands so that the classes a short retag needs are
  * archived. A registry and an ECR endpoint are played by a loopback server here, answering as they
  * would on success; the layout commands run on a copy of the example layout, so the Quick start's
- * write (lock, temporary file, rename) is trained too.
+ * write (lock, temporary file, rename) is trained too. The registry is tried over HTTPS first, as
+ * any loopback registry is; the JDK's HTTP server never answers a TLS ClientHello, so the first
+ * registry command waits out the 2 s a handshake gets before plain HTTP is tried (once: the answer
+ * is remembered for the rest of the run), and the TLS try is in the archive too.
  *
  * <p>Usage: {@code java -XX:ArchiveClassesAtExit=ocitag.jsa -cp ocitag.jar dev.ocitag.cli.Training
  * EXAMPLE_LAYOUT}
