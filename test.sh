@@ -22,6 +22,9 @@ fi
 
 mvn -B -ntp verify "$@"
 
+# The repository launcher: no flock or readlink -f, a JDK change, a failing training, an old Java.
+bash cli/src/test/sh/launcher-test.sh
+
 # The README's first command, as a new user runs it: the launcher builds (and trains its class data
 # archive), tags a copy of the example layout, and skopeo agrees on the digest.
 if ! command -v skopeo >/dev/null 2>&1; then
