@@ -7,6 +7,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")"
 missing=()
 command -v docker-registry >/dev/null 2>&1 || missing+=(docker-registry)
 command -v skopeo >/dev/null 2>&1 || missing+=(skopeo)
+command -v zsh >/dev/null 2>&1 || missing+=(zsh) # the zsh completion test
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "test.sh: installing ${missing[*]}" >&2
