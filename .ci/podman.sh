@@ -7,8 +7,9 @@
 #                               Debian), writes a containers.conf, builds registry:2 when it is absent
 #                               (or its docker-registry binary changed), starts `podman system
 #                               service` when its socket does not answer (detached, it outlives the
-#                               run and serves the next one), removes test containers left behind,
-#                               and prints the exports for Maven: DOCKER_HOST,
+#                               run and serves the next one; a first registry container proves it),
+#                               removes test containers left behind, and prints the exports for
+#                               Maven: DOCKER_HOST,
 #                               TESTCONTAINERS_RYUK_DISABLED, CONTAINERS_CONF.
 #   .ci/podman.sh clean         removes the test containers whose JVM is gone.
 #
@@ -104,7 +105,7 @@ storage:
 http:
   addr: :5000
 YAML
-  tar -C "$root" -c . | podman_ import --quiet \
+  tar -C "$root" --owner=0 --group=0 --numeric-owner -c . | podman_ import --quiet \
     --change 'ENTRYPOINT ["/usr/bin/docker-registry"]' \
     --change 'CMD ["serve","/etc/docker/registry/config.yml"]' \
     --change 'EXPOSE 5000' \
@@ -126,12 +127,26 @@ start_service() {
   # its own session: it outlives this run (and a Ctrl-C of it) and serves the next one
   CONTAINERS_CONF="$conf" setsid podman system service --time=0 "unix://$sock" \
     >>"$log" 2>&1 </dev/null &
+  local service=$! id
   for _ in $(seq 100); do
-    answers && return 0
+    answers && break
     sleep 0.1
   done
-  say "podman system service does not answer on $sock: $(tail -5 "$log" 2>/dev/null)"
-  exit 1
+  if ! answers; then
+    say "podman system service does not answer on $sock: $(tail -5 "$log" 2>/dev/null)"
+    kill "$service" 2>/dev/null || true
+    exit 1
+  fi
+  # once per service: a registry container with a published port starts through it (rootless
+  # podman, for one, may lack /dev/net/tun); else no service, and the tests skip (or fail with CI)
+  if ! id="$(podman --url "unix://$sock" run -d --label "$pid_label=$$" \
+    -p 127.0.0.1::5000 "$image" 2>&1)"; then
+    say "podman cannot run $image here: $id"
+    kill "$service" 2>/dev/null || true
+    podman_ ps -a -q --filter "label=$pid_label=$$" | xargs -r env CONTAINERS_CONF="$conf" podman rm -f >/dev/null 2>&1 || true
+    exit 1
+  fi
+  podman --url "unix://$sock" rm -f "$id" >/dev/null
 }
 
 # Removes test containers (Testcontainers' label) whose JVM has exited: Ryuk is off, so a JVM that
@@ -150,6 +165,7 @@ clean() {
 
 case "${1:-}" in
   up)
+    trap 'say "setting up podman failed (above); as root ./test.sh does it"; exit 1' ERR
     if [ -n "${DOCKER_HOST:-}" ] && [ "$DOCKER_HOST" != "unix://$sock" ]; then
       say "DOCKER_HOST is set ($DOCKER_HOST): using that engine"
       exit 0
