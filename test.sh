@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
-# Runs every test. Installs what the tests need when it is missing (as root, from Debian): podman
-# and runc (Testcontainers starts every test registry, registry:2, in podman; .ci/podman.sh builds
-# that image from docker-registry and starts podman's API service), and skopeo, the independent
-# byte-level check.
+# Runs every test. Installs what the tests need when it is missing (as root, from Debian): podman,
+# runc and iptables (Testcontainers starts every test registry, registry:2, in podman; .ci/podman.sh
+# builds that image from docker-registry and starts podman's API service), and skopeo, the
+# independent byte-level check.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
 have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/sbin/$1" ]; }
 missing=()
-for tool in skopeo docker-registry podman runc zsh; do # zsh: the zsh completion test
+for tool in skopeo docker-registry podman runc iptables zsh; do # zsh: the zsh completion test
   have "$tool" || missing+=("$tool")
 done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -3,15 +3,15 @@
 # Testcontainers, which talks to podman's Docker-compatible API on a unix socket. No Docker engine,
 # and nothing is pulled: registry:2 is built here from the Debian docker-registry binary.
 #
-#   eval "$(.ci/podman.sh up)"  installs podman, runc and docker-registry when missing (as root, from
-#                               Debian), writes a containers.conf, builds registry:2 when it is absent
-#                               (or its docker-registry binary changed), starts `podman system
-#                               service` when its socket does not answer (detached, it outlives the
-#                               run and serves the next one; a first registry container proves it),
-#                               removes test containers left behind, and prints the exports for
-#                               Maven: DOCKER_HOST,
-#                               TESTCONTAINERS_RYUK_DISABLED, CONTAINERS_CONF.
-#   .ci/podman.sh clean         removes the test containers whose JVM is gone.
+#   eval "$(.ci/podman.sh up)"
+#       installs podman, runc, iptables and docker-registry when missing (as root, from Debian),
+#       writes a containers.conf, builds registry:2 when it is absent (or its docker-registry binary
+#       changed), starts `podman system service` when its socket does not answer (detached: it
+#       outlives the run and serves the next one; a first registry container proves it), removes
+#       test containers left behind, and prints the exports for Maven: DOCKER_HOST,
+#       TESTCONTAINERS_RYUK_DISABLED, CONTAINERS_CONF.
+#   .ci/podman.sh clean
+#       removes the test containers whose JVM is gone.
 #
 # up exits 0 when the engine answers (or DOCKER_HOST is already set: then it prints nothing and
 # changes nothing), 3 when podman is missing and this is not root, 1 when the set-up failed.
@@ -37,7 +37,8 @@ have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/sbin
 
 install_missing() {
   local missing=() tool
-  for tool in podman runc docker-registry; do
+  # iptables: netavark (podman's network back end) publishes ports with it, and only suggests it
+  for tool in podman runc iptables docker-registry; do
     have "$tool" || missing+=("$tool")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
