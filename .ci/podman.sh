@@ -159,7 +159,9 @@ clean() {
     --format "{{.ID}} {{index .Labels \"$pid_label\"}}" 2>/dev/null |
     while read -r id pid; do
       if [ -n "$id" ] && { [ -z "$pid" ] || [ ! -d "/proc/$pid" ]; }; then
-        podman_ rm -f -v "$id" >/dev/null 2>&1 && say "removed leftover test container $id"
+        if podman_ rm -f -v "$id" >/dev/null 2>&1; then
+          say "removed leftover test container $id"
+        fi
       fi
     done
 }
