@@ -51,7 +51,7 @@ public final class EcrBackend implements TagBackend, TagPolicy, BatchTagging {
   private final String defaultRegistryId;
   private final PutRateLimiter putLimiter;
   private final BackendOptions options;
-  private final Map<String, TagMutability> mutability = new ConcurrentHashMap<>();
+  private final Map<String, RepositoryPolicy> policies = new ConcurrentHashMap<>();
 
   EcrBackend(
       EcrClient client,
@@ -375,17 +375,31 @@ public final class EcrBackend implements TagBackend, TagPolicy, BatchTagging {
   }
 
   @Override
-  public boolean mayOverwrite(ImageRef target) {
-    return mutabilityOf(target).mayMove(target.tag());
+  public Overwrite mayOverwrite(ImageRef target) {
+    RepositoryPolicy policy = policyOf(target);
+    return policy.mutability() == null
+        ? Overwrite.unknown(policy.unknownBecause())
+        : policy.mutability().mayMove(target.tag());
   }
 
-  /** The repository's tag mutability, asked once per repository and kept. */
-  public TagMutability mutabilityOf(ImageRef ref) {
+  /** The repository's tag mutability, or empty when it cannot be read (no permission to). */
+  public Optional<TagMutability> mutabilityOf(ImageRef ref) {
+    return Optional.ofNullable(policyOf(ref).mutability());
+  }
+
+  /**
+   * What DescribeRepositories said of a repository: its tag mutability, or why it could not be
+   * read.
+   */
+  private record RepositoryPolicy(TagMutability mutability, String unknownBecause) {}
+
+  /** Asked once per repository and kept, a denied answer too: one call for any number of tags. */
+  private RepositoryPolicy policyOf(ImageRef ref) {
     String key = registryId(ref) + "/" + ref.repository();
-    return mutability.computeIfAbsent(key, k -> describe(ref));
+    return policies.computeIfAbsent(key, k -> describe(ref));
   }
 
-  private TagMutability describe(ImageRef ref) {
+  private RepositoryPolicy describe(ImageRef ref) {
     String what = "DescribeRepositories " + ref.repositoryName();
     DescribeRepositoriesResponse response;
     try {
@@ -393,7 +407,19 @@ public final class EcrBackend implements TagBackend, TagPolicy, BatchTagging {
           client.describeRepositories(
               b -> b.registryId(registryId(ref)).repositoryNames(ref.repository()));
     } catch (SdkException e) {
-      throw EcrErrors.map(what, e);
+      OcitagException mapped = EcrErrors.map(what, e);
+      if (mapped instanceof OcitagException.Denied) {
+        // A role may tag without ecr:DescribeRepositories: PutImage then decides, and an
+        // immutable tag's ImageTagAlreadyExistsException still ends as blocked.
+        options.debug(mapped.getMessage() + "; the tag mutability is unknown, PutImage decides");
+        String code =
+            e instanceof AwsServiceException service && service.awsErrorDetails() != null
+                ? service.awsErrorDetails().errorCode()
+                : null;
+        return new RepositoryPolicy(
+            null, "DescribeRepositories was denied" + (code == null ? "" : ": " + code));
+      }
+      throw mapped;
     }
     if (response.repositories().isEmpty()) {
       throw new OcitagException.NotFound(what + ": no such repository");
@@ -406,7 +432,7 @@ public final class EcrBackend implements TagBackend, TagPolicy, BatchTagging {
             .toList();
     TagMutability result = new TagMutability(setting == null ? "MUTABLE" : setting, filters);
     options.debug(what + ": " + result.describe());
-    return result;
+    return new RepositoryPolicy(result, null);
   }
 
   @Override

@@ -280,7 +280,10 @@ public final class FakeEcr implements AutoCloseable {
     failNext.computeIfAbsent(operation, k -> new AtomicInteger()).addAndGet(n);
   }
 
-  /** Answers an operation with AccessDeniedException, as IAM does without the permission. */
+  /**
+   * Answers an operation with AccessDeniedException, in IAM's wording, as for a role whose policy
+   * lacks that permission (say ecr:DescribeRepositories).
+   */
   public void deny(String operation, boolean deny) {
     if (deny) {
       denied.add(operation);
@@ -400,12 +403,13 @@ public final class FakeEcr implements AutoCloseable {
           throw new EcrError(405, "UnknownOperationException", "ECR takes POST");
         }
         checkContentType(exchange);
-        checkSignature(exchange, body);
+        String region = checkSignature(exchange, body);
         injectFailures(operation, callNumber);
         JsonNode request = JSON.readTree(body);
         if (request == null || !request.isObject()) {
           throw EcrError.of("SerializationException", "the body is not a JSON object");
         }
+        checkAllowed(operation, region, request);
         if (request.hasNonNull("registryId")) {
           String registryId = request.get("registryId").asText();
           registryIdsSeen.add(registryId);
@@ -501,17 +505,6 @@ public final class FakeEcr implements AutoCloseable {
       throw new EcrError(
           400, "ExpiredTokenException", "The security token included in the request is expired");
     }
-    if (denied.contains(operation)) {
-      throw EcrError.of(
-          "AccessDeniedException",
-          "User: arn:aws:iam::"
-              + ACCOUNT
-              + ":user/ocitag-test is not authorized to perform: ecr:"
-              + operation
-              + " because no identity-based policy allows the ecr:"
-              + operation
-              + " action");
-    }
     AtomicInteger fail = failNext.get(operation);
     if (fail != null && fail.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
       throw new EcrError(500, "ServerException", "injected server error");
@@ -528,8 +521,39 @@ public final class FakeEcr implements AutoCloseable {
     }
   }
 
-  /** Verifies the SigV4 signature the way AWS does, with the one key pair this fake knows. */
-  private void checkSignature(HttpExchange exchange, byte[] body) throws EcrError {
+  /**
+   * IAM's refusal of an operation the caller's policy does not allow: AccessDeniedException, HTTP
+   * 400, in IAM's wording. It is a common AWS error, not one of the ECR service model's shapes.
+   */
+  private void checkAllowed(String operation, String region, JsonNode request) throws EcrError {
+    if (!denied.contains(operation)) {
+      return;
+    }
+    String repository = request.path("repositoryName").asText(null);
+    if (repository == null && request.path("repositoryNames").size() == 1) {
+      repository = request.path("repositoryNames").path(0).asText();
+    }
+    String resource =
+        repository == null
+            ? ""
+            : " on resource: arn:aws:ecr:" + region + ":" + ACCOUNT + ":repository/" + repository;
+    throw EcrError.of(
+        "AccessDeniedException",
+        "User: arn:aws:iam::"
+            + ACCOUNT
+            + ":user/ocitag-test is not authorized to perform: ecr:"
+            + operation
+            + resource
+            + " because no identity-based policy allows the ecr:"
+            + operation
+            + " action");
+  }
+
+  /**
+   * Verifies the SigV4 signature the way AWS does, with the one key pair this fake knows; returns
+   * the region it was signed for.
+   */
+  private String checkSignature(HttpExchange exchange, byte[] body) throws EcrError {
     String authorization = exchange.getRequestHeaders().getFirst("Authorization");
     Matcher m = authorization == null ? null : AUTHORIZATION.matcher(authorization);
     if (m == null || !m.matches()) {
@@ -601,6 +625,7 @@ public final class FakeEcr implements AutoCloseable {
           "InvalidSignatureException",
           "The request signature we calculated does not match the signature you provided.");
     }
+    return region;
   }
 
   // --- operations
