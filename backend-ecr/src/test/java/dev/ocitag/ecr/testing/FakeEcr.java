@@ -31,6 +31,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.crypto.Mac;
@@ -53,7 +54,9 @@ import javax.crypto.spec.SecretKeySpec;
  *   <li>BatchGetImage converts a stored manifest whose type is not in {@code acceptedMediaTypes}
  *       (default: Docker v2), as ECR does, so callers that forget the list are caught;
  *   <li>the 4 MiB manifest limit, at most 100 image ids per batch call;
- *   <li>throttling and 5xx on demand, counters per operation.
+ *   <li>throttling and 5xx on demand, counters per operation;
+ *   <li>on demand, moto's BatchGetImage answers, whose {@code imageId} names the tag stored last on
+ *       the image rather than the one asked ({@link #echoLikeMoto}).
  * </ul>
  *
  * Operations: BatchGetImage, PutImage, DescribeRepositories, ListImages, BatchDeleteImage,
@@ -86,12 +89,39 @@ public final class FakeEcr implements AutoCloseable {
     final Set<Digest> blobs = ConcurrentHashMap.newKeySet();
     final Map<Digest, StoredImage> images = new ConcurrentHashMap<>();
     final Map<String, Digest> tags = new ConcurrentHashMap<>();
+    // When each tag was stored (a sequence number): moto echoes an image's last stored tag.
+    private final Map<String, Long> storedAt = new ConcurrentHashMap<>();
+    private final AtomicLong sequence = new AtomicLong();
     final long createdAt = System.currentTimeMillis() / 1000;
 
     Repo(String name, String mutability, List<String> exclusionFilters) {
       this.name = name;
       this.mutability = mutability;
       this.exclusionFilters = List.copyOf(exclusionFilters);
+    }
+
+    void putTag(String tag, Digest digest) {
+      tags.put(tag, digest);
+      storedAt.put(tag, sequence.incrementAndGet());
+    }
+
+    void removeTag(String tag) {
+      tags.remove(tag);
+      storedAt.remove(tag);
+    }
+
+    /** The tag stored last among those on this image, or null: what moto's imageId carries. */
+    String lastTagOn(Digest digest) {
+      String last = null;
+      long when = -1;
+      for (Map.Entry<String, Digest> e : tags.entrySet()) {
+        long at = storedAt.getOrDefault(e.getKey(), 0L);
+        if (e.getValue().equals(digest) && at > when) {
+          last = e.getKey();
+          when = at;
+        }
+      }
+      return last;
     }
 
     boolean immutable(String tag) {
@@ -125,6 +155,7 @@ public final class FakeEcr implements AutoCloseable {
   private volatile boolean stripTrailingNewline;
   private volatile boolean dedupeBatchGetImage;
   private volatile boolean alterServedManifests;
+  private volatile boolean echoLikeMoto;
   // Serializes writes, as ECR's per-repository consistency does for a tag.
   private final Object writeLock = new Object();
 
@@ -209,7 +240,7 @@ public final class FakeEcr implements AutoCloseable {
         new StoredImage(image.bytes(), image.manifest().mediaType(), image.digest());
     repo.images.put(stored.digest(), stored);
     if (tag != null) {
-      repo.tags.put(tag, stored.digest());
+      repo.putTag(tag, stored.digest());
     }
   }
 
@@ -333,6 +364,16 @@ public final class FakeEcr implements AutoCloseable {
    */
   public void alterServedManifests(boolean alter) {
     alterServedManifests = alter;
+  }
+
+  /**
+   * Answers BatchGetImage as moto (and LocalStack, built on it) does, not as ECR: every image's
+   * {@code imageId} carries the tag stored last on that image, whatever tag or digest was asked,
+   * and a missing image's failure carries only {@code imageTag}: the tag asked, or the string
+   * {@code "null"} for a digest. Images are still answered once per id asked.
+   */
+  public void echoLikeMoto(boolean moto) {
+    echoLikeMoto = moto;
   }
 
   /** Caps ListImages pages below maxResults (ECR may return fewer), to test paging cheaply. */
@@ -669,7 +710,9 @@ public final class FakeEcr implements AutoCloseable {
       }
       StoredImage image = repo.images.get(digest != null ? digest : byTag == null ? NONE : byTag);
       if (image == null || tag != null && byTag == null) {
-        failure(failures, id, "ImageNotFound", "Requested image not found");
+        JsonNode echoed =
+            echoLikeMoto ? JSON.createObjectNode().put("imageTag", tag == null ? "null" : tag) : id;
+        failure(failures, echoed, "ImageNotFound", "Requested image not found");
         continue;
       }
       StoredImage served = accepted.contains(image.mediaType()) ? image : convert(repo, image);
@@ -681,8 +724,9 @@ public final class FakeEcr implements AutoCloseable {
       out.put("repositoryName", repo.name);
       ObjectNode imageId = out.putObject("imageId");
       imageId.put("imageDigest", served.digest().toString());
-      if (tag != null) {
-        imageId.put("imageTag", tag);
+      String echoedTag = echoLikeMoto ? repo.lastTagOn(image.digest()) : tag;
+      if (echoedTag != null) {
+        imageId.put("imageTag", echoedTag);
       }
       out.put(
           "imageManifest",
@@ -810,7 +854,7 @@ public final class FakeEcr implements AutoCloseable {
       }
       repo.images.putIfAbsent(digest, new StoredImage(bytes, mediaType, digest));
       if (tag != null) {
-        repo.tags.put(tag, digest);
+        repo.putTag(tag, digest);
       }
     }
     ObjectNode response = JSON.createObjectNode();
@@ -987,7 +1031,7 @@ public final class FakeEcr implements AutoCloseable {
             failure(failures, id, "ImageNotFound", "Requested image not found");
             continue;
           }
-          repo.tags.remove(tag);
+          repo.removeTag(tag);
           // As ECR: an image whose last tag goes is deleted, unless an index still needs it.
           if (!repo.tags.containsValue(d) && !referencedByIndex(repo, d)) {
             repo.images.remove(d);
@@ -1017,7 +1061,7 @@ public final class FakeEcr implements AutoCloseable {
                   gone.add(t);
                 }
               });
-          gone.forEach(repo.tags::remove);
+          gone.forEach(repo::removeTag);
           ObjectNode out = deleted.addObject();
           out.put("imageDigest", d.toString());
         }
