@@ -125,8 +125,7 @@ public final class FakeEcr implements AutoCloseable {
     }
 
     boolean immutable(String tag) {
-      boolean excluded =
-          exclusionFilters.stream().anyMatch(f -> wildcard(f).matcher(tag).matches());
+      boolean excluded = exclusionFilters.stream().anyMatch(f -> wildcardMatches(f, tag));
       return switch (mutability) {
         case "IMMUTABLE" -> true;
         case "IMMUTABLE_WITH_EXCLUSION" -> !excluded;
@@ -214,6 +213,10 @@ public final class FakeEcr implements AutoCloseable {
 
   /** Creates a repository with this tag mutability and these wildcard exclusion filters. */
   public Repo createRepository(String name, String mutability, String... exclusionFilters) {
+    String invalid = invalidFilters(List.of(exclusionFilters));
+    if (invalid != null) {
+      throw new IllegalArgumentException("ECR would refuse this repository: " + invalid);
+    }
     Repo repo = new Repo(name, mutability, List.of(exclusionFilters));
     if (repos.putIfAbsent(name, repo) != null) {
       throw new IllegalStateException("repository " + name + " exists");
@@ -1089,6 +1092,13 @@ public final class FakeEcr implements AutoCloseable {
     request
         .path("imageTagMutabilityExclusionFilters")
         .forEach(f -> filters.add(f.path("filter").asText()));
+    String invalid = invalidFilters(filters);
+    if (invalid != null) {
+      throw EcrError.of(
+          "InvalidParameterException",
+          "Invalid parameter at 'imageTagMutabilityExclusionFilters' failed to satisfy constraint: "
+              + invalid);
+    }
     Repo repo = new Repo(name, request.path("imageTagMutability").asText("MUTABLE"), filters);
     if (repos.putIfAbsent(name, repo) != null) {
       throw EcrError.of(
@@ -1146,17 +1156,51 @@ public final class FakeEcr implements AutoCloseable {
     f.put("failureReason", reason);
   }
 
-  static Pattern wildcard(String filter) {
-    StringBuilder regex = new StringBuilder();
-    String[] parts = filter.split("\\*", -1);
-    for (int i = 0; i < parts.length; i++) {
-      if (i > 0) {
-        regex.append(".*");
+  /**
+   * ECR's WILDCARD filter: {@code *} stands for zero or more characters, any other character for
+   * itself. Matched here character by character, apart from the backend's own matcher (which builds
+   * a regular expression), so that each is held to ECR's documented examples on its own
+   * (WildcardFilterDocumentedExamplesTest), not to the other.
+   */
+  public static boolean wildcardMatches(String filter, String tag) {
+    int f = 0;
+    int t = 0;
+    int star = -1; // the last '*' seen in the filter
+    int resume = 0; // where in the tag that '*' stops matching
+    while (t < tag.length()) {
+      if (f < filter.length() && filter.charAt(f) == '*') {
+        star = f++;
+        resume = t;
+      } else if (f < filter.length() && filter.charAt(f) == tag.charAt(t)) {
+        f++;
+        t++;
+      } else if (star >= 0) {
+        f = star + 1; // let the '*' take one more character
+        t = ++resume;
+      } else {
+        return false;
       }
-      regex.append(Pattern.quote(parts[i]));
     }
-    return Pattern.compile(regex.toString());
+    while (f < filter.length() && filter.charAt(f) == '*') {
+      f++;
+    }
+    return f == filter.length();
   }
+
+  /** The filters ECR accepts: 1 to 5, each of 1 to 128 of {@code [0-9a-zA-Z._*-]}. */
+  private static String invalidFilters(List<String> filters) {
+    if (filters.size() > 5) {
+      return "at most 5 imageTagMutabilityExclusionFilters";
+    }
+    for (String f : filters) {
+      if (!VALID_FILTER.matcher(f).matches()) {
+        return "filter '" + f + "' must match ^[0-9a-zA-Z._*-]{1,128}$";
+      }
+    }
+    return null;
+  }
+
+  private static final Pattern VALID_FILTER = Pattern.compile("[0-9a-zA-Z._*-]{1,128}");
 
   private static byte[] sha256(byte[] bytes) {
     try {
