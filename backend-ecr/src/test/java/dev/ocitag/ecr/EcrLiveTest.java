@@ -52,7 +52,10 @@ class EcrLiveTest {
         assertEquals(Optional.of(manifest.digest()), backend.resolve(target));
         assertTrue(backend.tags(source.repositoryRef()).anyMatch(tag::equals));
         System.out.println(
-            "live ECR: " + source + " mutability " + backend.mutabilityOf(source).describe());
+            "live ECR: "
+                + source
+                + " mutability "
+                + backend.mutabilityOf(source).map(TagMutability::describe).orElse("unknown"));
       } finally {
         backend.untag(target);
       }

@@ -7,11 +7,10 @@ import dev.ocitag.core.testing.TestImages;
 import dev.ocitag.distribution.testing.RealRegistry;
 import dev.ocitag.distribution.testing.RegistrySeeder;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -33,11 +32,12 @@ class LazyLoadingTest {
                 System.getProperty("java.class.path"),
                 Main.class.getName()));
     command.addAll(List.of(args));
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(p.waitFor(60, TimeUnit.SECONDS), "finished");
-    assertEquals(0, p.exitValue(), out);
-    return out.lines().filter(l -> l.startsWith("[") && l.contains("class,load")).toList();
+    ChildProcess.Result r;
+    try (ChildProcess p = ChildProcess.start(command)) {
+      r = p.finish(Duration.ofSeconds(60));
+    }
+    assertEquals(0, r.code(), r.output());
+    return r.output().lines().filter(l -> l.startsWith("[") && l.contains("class,load")).toList();
   }
 
   private static long count(List<String> loaded, String prefix) {
