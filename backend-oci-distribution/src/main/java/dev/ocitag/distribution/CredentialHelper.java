@@ -161,6 +161,11 @@ final class CredentialHelper {
     if (said.isEmpty()) {
       throw new OcitagException.Failed(program + " get answered nothing for " + server);
     }
+    if (said.toLowerCase(Locale.ROOT).contains("secret")) {
+      // not JSON, yet it speaks of a secret: not worth the risk of printing one
+      throw new OcitagException.Failed(
+          program + " get answered something that is not JSON for " + registry);
+    }
     // a failing helper's own words carry no secret (it failed to produce one)
     throw new OcitagException.Failed(
         program + " get failed for " + server + ": " + RegistryError.oneLine(said));

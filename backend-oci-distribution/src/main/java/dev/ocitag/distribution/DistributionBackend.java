@@ -70,10 +70,13 @@ public final class DistributionBackend implements TagBackend {
   /** Opens a backend for an endpoint given as it is (tests point it at their own servers). */
   static DistributionBackend open(
       RegistryEndpoint endpoint, BackendOptions options, Settings settings) {
-    return open(endpoint, options, settings, System.getenv());
+    return open(endpoint, options, settings, null);
   }
 
-  /** The same, with the environment credential helpers are looked up in (tests give a PATH). */
+  /**
+   * The same, with the environment credential helpers are looked up in (tests give a PATH); null
+   * for the process's, read only when a registry asks for credentials.
+   */
   static DistributionBackend open(
       RegistryEndpoint endpoint,
       BackendOptions options,
@@ -90,7 +93,11 @@ public final class DistributionBackend implements TagBackend {
         new Lazy<>(
             () ->
                 DockerConfig.lookup(
-                    dockerConfigDir, env, endpoint.registry(), DockerConfig.timeout(), debug));
+                    dockerConfigDir,
+                    env == null ? System.getenv() : env,
+                    endpoint.registry(),
+                    DockerConfig.timeout(),
+                    debug));
     Transport tokens = new Retry(network, settings, debug);
     RegistryAuth auth =
         new RegistryAuth(
