@@ -107,6 +107,10 @@ final class CredentialHelper {
               + deadline.describe()
               + (killed > 0 ? " and was stopped" : "")
               + " (is it waiting for a prompt?)");
+    } catch (InterruptedException e) {
+      killStartedSince(before, mark);
+      Thread.currentThread().interrupt();
+      throw new OcitagException.Failed("interrupted while running " + program);
     } catch (CredentialHelperUnhandledServerUrlException e) {
       return unhandled(e, server, registry, source);
     } catch (CredentialHelperNotFoundException e) {
