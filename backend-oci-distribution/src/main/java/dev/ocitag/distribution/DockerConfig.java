@@ -47,6 +47,11 @@ import java.util.function.Consumer;
 final class DockerConfig {
   static final String DOCKER_HUB_KEY = "https://index.docker.io/v1/";
 
+  /** The system property that bounds a credential lookup (helpers included), in seconds. */
+  static final String TIMEOUT_PROPERTY = "ocitag.credentialTimeout";
+
+  static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
+
   private final Path file;
   private final JsonNode root;
   private final String path;
@@ -88,11 +93,6 @@ final class DockerConfig {
   Path file() {
     return file;
   }
-
-  /** How long one registry's whole credential lookup may take, helpers included. */
-  static final String TIMEOUT_PROPERTY = "ocitag.credentialTimeout";
-
-  static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
 
   /**
    * The bound of a credential lookup: {@value #TIMEOUT_PROPERTY} (seconds, through {@code
