@@ -20,6 +20,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -69,28 +70,34 @@ public final class DistributionBackend implements TagBackend {
   /** Opens a backend for an endpoint given as it is (tests point it at their own servers). */
   static DistributionBackend open(
       RegistryEndpoint endpoint, BackendOptions options, Settings settings) {
+    return open(endpoint, options, settings, null);
+  }
+
+  /**
+   * The same, with the environment credential helpers are looked up in (tests give a PATH); null
+   * for the process's, read only when a registry asks for credentials.
+   */
+  static DistributionBackend open(
+      RegistryEndpoint endpoint,
+      BackendOptions options,
+      Settings settings,
+      Map<String, String> env) {
     Consumer<String> debug = options.debug() == null ? null : options::debug;
     Transport network = new JdkTransport(settings, endpoint.isHttps() && options.insecure());
     if (debug != null) {
       network = new DebugLog(network, debug);
     }
     Path dockerConfigDir = options.dockerConfig();
+    // looked up when a registry first asks for credentials, never for anonymous registries
     Lazy<Optional<Credentials>> credentials =
         new Lazy<>(
-            () -> {
-              DockerConfig config = DockerConfig.load(dockerConfigDir, System.getenv());
-              Optional<Credentials> found = config.credentialsFor(endpoint.registry());
-              if (debug != null) {
-                debug.accept(
-                    "auth: "
-                        + found.map(String::valueOf).orElse("no credentials")
-                        + " for "
-                        + endpoint.registry()
-                        + " in "
-                        + config.file());
-              }
-              return found;
-            });
+            () ->
+                DockerConfig.lookup(
+                    dockerConfigDir,
+                    env == null ? System.getenv() : env,
+                    endpoint.registry(),
+                    DockerConfig.timeout(),
+                    debug));
     Transport tokens = new Retry(network, settings, debug);
     RegistryAuth auth =
         new RegistryAuth(

@@ -27,13 +27,18 @@ final class ChildProcess implements AutoCloseable {
 
   /** Starts the command with its standard input closed. */
   static ChildProcess start(List<String> command) throws IOException {
+    return start(command, java.util.Map.of());
+  }
+
+  /** Starts the command with these variables added to the environment, standard input closed. */
+  static ChildProcess start(List<String> command, java.util.Map<String, String> env)
+      throws IOException {
     Path output = Files.createTempFile("ocitag-child-", ".out");
     try {
-      Process process =
-          new ProcessBuilder(command)
-              .redirectErrorStream(true)
-              .redirectOutput(output.toFile())
-              .start();
+      ProcessBuilder builder =
+          new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile());
+      builder.environment().putAll(env);
+      Process process = builder.start();
       process.getOutputStream().close();
       return new ChildProcess(command, process, output);
     } catch (IOException | RuntimeException e) {

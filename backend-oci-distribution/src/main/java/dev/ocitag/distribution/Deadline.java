@@ -1,0 +1,73 @@
+package dev.ocitag.distribution;
+
+import java.time.Duration;
+import java.util.concurrent.Callable;
+
+/**
+ * The end of a time bound shared by the steps of one credential lookup: each step that waits on
+ * something outside ocitag (a credential helper, Google's token service) gets what is left.
+ *
+ * @param bound the whole bound, for messages
+ * @param endNanos {@link System#nanoTime()} at the end
+ */
+record Deadline(Duration bound, long endNanos) {
+
+  static Deadline in(Duration bound) {
+    return new Deadline(bound, System.nanoTime() + bound.toNanos());
+  }
+
+  /** Thrown by {@link #run} when the task did not finish in time. */
+  static final class Expired extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    Expired() {
+      super(null, null, false, false);
+    }
+  }
+
+  /** The bound as a person reads it: {@code 30 s}, {@code 1.5 s}. */
+  String describe() {
+    long millis = bound.toMillis();
+    return (millis % 1000 == 0 ? String.valueOf(millis / 1000) : String.valueOf(millis / 1000.0))
+        + " s";
+  }
+
+  /**
+   * Runs {@code task} on a daemon thread and waits for it until the deadline. A task still running
+   * then is interrupted (a thread blocked reading a pipe does not notice: the caller ends what it
+   * waits for, a process, and the daemon thread never holds up the JVM's exit).
+   */
+  <T> T run(String name, Callable<T> task) throws Exception {
+    if (System.nanoTime() - endNanos >= 0) {
+      throw new Expired(); // nothing started: nothing left behind
+    }
+    Object[] result = new Object[1];
+    Exception[] failure = new Exception[1];
+    Thread worker =
+        new Thread(
+            () -> {
+              try {
+                result[0] = task.call();
+              } catch (Exception e) {
+                failure[0] = e;
+              }
+            },
+            name);
+    worker.setDaemon(true);
+    worker.start();
+    long left = endNanos - System.nanoTime();
+    if (left > 0) {
+      worker.join(Math.max(1, left / 1_000_000), (int) (left % 1_000_000));
+    }
+    if (worker.isAlive()) {
+      worker.interrupt();
+      throw new Expired();
+    }
+    if (failure[0] != null) {
+      throw failure[0];
+    }
+    @SuppressWarnings("unchecked")
+    T value = (T) result[0];
+    return value;
+  }
+}
