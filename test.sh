@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# Runs every test. Installs what the tests need when it is missing (as root, from Debian):
-# the distribution registry (docker-registry) and skopeo, the independent byte-level check.
+# Runs every test. Installs what the tests need when it is missing (as root, from Debian): podman,
+# runc and iptables (Testcontainers starts every test registry, registry:2, in podman; .ci/podman.sh
+# builds that image from docker-registry and starts podman's API service), and skopeo, the
+# independent byte-level check.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
+have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/sbin/$1" ]; }
 missing=()
-command -v docker-registry >/dev/null 2>&1 || missing+=(docker-registry)
-command -v skopeo >/dev/null 2>&1 || missing+=(skopeo)
+for tool in skopeo docker-registry podman runc iptables zsh; do # zsh: the zsh completion test
+  have "$tool" || missing+=("$tool")
+done
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "test.sh: installing ${missing[*]}" >&2
@@ -20,7 +24,27 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
+# The container engine for the registry tests: DOCKER_HOST and friends for Maven. A test JVM that
+# is killed leaves its registry behind (Ryuk is off): those are removed before and after the run.
+copy=""
+cleanup() {
+  if [ -n "$copy" ]; then rm -rf "$copy"; fi
+  .ci/podman.sh clean || true
+}
+trap cleanup EXIT
+if engine="$(.ci/podman.sh up)"; then
+  eval "$engine"
+elif [ "${CI:-}" = true ]; then
+  echo "test.sh: CI needs a container engine for the registry tests (see above)" >&2
+  exit 1
+else
+  echo "test.sh: no container engine; the registry tests will be skipped (CI=true fails them)" >&2
+fi
+
 mvn -B -ntp verify "$@"
+
+# The repository launcher: no flock or readlink -f, a JDK change, a failing training, an old Java.
+bash cli/src/test/sh/launcher-test.sh
 
 # The README's first command, as a new user runs it: the launcher builds (and trains its class data
 # archive), tags a copy of the example layout, and skopeo agrees on the digest.
@@ -29,7 +53,6 @@ if ! command -v skopeo >/dev/null 2>&1; then
   exit 0
 fi
 copy="$(mktemp -d)"
-trap 'rm -rf "$copy"' EXIT
 cp -r examples/hello "$copy/hello"
 ./ocitag tag "oci:$copy/hello:latest" v2 >/dev/null
 ours="$(./ocitag digest "oci:$copy/hello:v2")"

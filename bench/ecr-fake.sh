@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Starts the test-scope ECR endpoint (backend-ecr's FakeEcr) in the foreground:
-#   bench/ecr-fake.sh [--port N] [--latency MS]
+#   bench/ecr-fake.sh [--port N] [--latency MS] [--moto]   (--moto: BatchGetImage answers as moto/LocalStack do)
 # It prints "endpoint http://127.0.0.1:PORT" when ready. Point clients at it with
 #   AWS_ACCESS_KEY_ID=AKIAOCITAGTESTKEY000 AWS_SECRET_ACCESS_KEY=ocitag/test/secret/key/not/a/real/one0000
 #   ocitag --endpoint-url URL --region us-east-1 ...   or   aws --endpoint-url URL --region us-east-1 ecr ...

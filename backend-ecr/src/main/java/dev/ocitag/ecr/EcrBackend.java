@@ -51,7 +51,7 @@ public final class EcrBackend implements TagBackend, TagPolicy, BatchTagging {
   private final String defaultRegistryId;
   private final PutRateLimiter putLimiter;
   private final BackendOptions options;
-  private final Map<String, TagMutability> mutability = new ConcurrentHashMap<>();
+  private final Map<String, RepositoryPolicy> policies = new ConcurrentHashMap<>();
 
   EcrBackend(
       EcrClient client,
@@ -81,45 +81,31 @@ public final class EcrBackend implements TagBackend, TagPolicy, BatchTagging {
 
   @Override
   public Manifest fetch(ImageRef ref) {
-    return sourceOf(ref, batchGet(ref, List.of(identifier(ref))));
+    return sourceOf(ref, answersFor(List.of(ref)).get(ref));
   }
 
-  /** The source's answer in a BatchGetImage response that may answer for other ids as well. */
-  private static Manifest sourceOf(ImageRef source, BatchGetImageResponse response) {
-    for (Image image : response.images()) {
-      if (identifies(source, image.imageId())) {
-        return manifestOf(source, image);
-      }
+  /** The source's manifest from ECR's answer for it, or the failure ECR reported. */
+  private static Manifest sourceOf(ImageRef source, BatchAnswers.Answer answer) {
+    if (answer.failure() != null) {
+      throw failure("BatchGetImage " + source, answer.failure());
     }
-    for (ImageFailure f : response.failures()) {
-      if (identifies(source, f.imageId())) {
-        throw failure("BatchGetImage " + source, f);
-      }
-    }
-    throw new OcitagException.NotFound("BatchGetImage " + source + ": ECR returned no image");
+    return manifestOf(source, answer.image());
   }
 
-  /**
-   * Whether ECR's answer is for this reference: by digest, any answer with those bytes (other tags
-   * on them included); by tag, the answer for that tag.
-   */
-  private static boolean identifies(ImageRef ref, ImageIdentifier id) {
-    return id != null
-        && (ref.digest() != null
-            ? ref.digest().toString().equals(id.imageDigest())
-            : ref.tag() != null && ref.tag().equals(id.imageTag()));
+  /** Where a target points from ECR's answer for it: empty when ECR has no such image. */
+  private static Optional<Digest> currentOf(ImageRef ref, BatchAnswers.Answer answer) {
+    if (answer.failure() != null) {
+      if (isNotFound(answer.failure())) {
+        return Optional.empty();
+      }
+      throw failure("BatchGetImage " + ref, answer.failure());
+    }
+    return Optional.of(digestOf(ref, answer.image()));
   }
 
   @Override
   public Optional<Digest> resolve(ImageRef ref) {
-    BatchGetImageResponse response = batchGet(ref, List.of(identifier(ref)));
-    for (ImageFailure f : response.failures()) {
-      if (isNotFound(f)) {
-        return Optional.empty();
-      }
-      throw failure("BatchGetImage " + ref, f);
-    }
-    return response.images().stream().findFirst().map(image -> digestOf(ref, image));
+    return currentOf(ref, answersFor(List.of(ref)).get(ref));
   }
 
   @Override
@@ -135,7 +121,7 @@ public final class EcrBackend implements TagBackend, TagPolicy, BatchTagging {
       List<ImageRef> refs = repo.getValue();
       for (int from = 0; from < refs.size(); from += MAX_IMAGE_IDS) {
         List<ImageRef> chunk = refs.subList(from, Math.min(refs.size(), from + MAX_IMAGE_IDS));
-        result.putAll(resolveChunk(repo.getKey(), chunk));
+        result.putAll(resolveChunk(chunk));
       }
     }
     return result;
@@ -159,8 +145,13 @@ public final class EcrBackend implements TagBackend, TagPolicy, BatchTagging {
     refs.stream().map(EcrBackend::identifier).filter(id -> !id.equals(sourceId)).forEach(ids::add);
     ImageRef repo = source.repositoryRef();
     if (ids.size() <= MAX_IMAGE_IDS) {
-      BatchGetImageResponse response = batchGet(source, ids);
-      return new Lookup(sourceOf(source, response), answers(repo, refs, response));
+      List<ImageRef> all = new ArrayList<>(List.of(source));
+      all.addAll(refs);
+      Map<ImageRef, BatchAnswers.Answer> answers = answersFor(all);
+      Manifest manifest = sourceOf(source, answers.get(source));
+      Map<ImageRef, Optional<Digest>> current = new LinkedHashMap<>();
+      refs.forEach(ref -> current.put(ref, currentOf(ref, answers.get(ref))));
+      return new Lookup(manifest, current);
     }
     Manifest manifest = fetch(source);
     return new Lookup(manifest, listThenResolve(repo, refs));
@@ -200,51 +191,59 @@ public final class EcrBackend implements TagBackend, TagPolicy, BatchTagging {
     return inOrder;
   }
 
-  private Map<ImageRef, Optional<Digest>> resolveChunk(ImageRef repo, List<ImageRef> chunk) {
-    List<ImageIdentifier> ids = new ArrayList<>(chunk.size());
-    for (ImageRef ref : chunk) {
-      ids.add(identifier(ref));
-    }
-    return answers(repo, chunk, batchGet(repo, ids));
-  }
-
-  /** What a BatchGetImage response says of each ref in chunk (a tag it lacks is asked alone). */
-  private Map<ImageRef, Optional<Digest>> answers(
-      ImageRef repo, List<ImageRef> chunk, BatchGetImageResponse response) {
+  private Map<ImageRef, Optional<Digest>> resolveChunk(List<ImageRef> chunk) {
+    Map<ImageRef, BatchAnswers.Answer> answers = answersFor(chunk);
     Map<ImageRef, Optional<Digest>> found = new LinkedHashMap<>();
-    for (Image image : response.images()) {
-      ImageRef ref = match(chunk, image.imageId());
-      if (ref != null) {
-        found.put(ref, Optional.of(digestOf(ref, image)));
-      }
-    }
-    for (ImageFailure f : response.failures()) {
-      ImageRef ref = match(chunk, f.imageId());
-      if (!isNotFound(f)) {
-        throw failure("BatchGetImage " + (ref == null ? repo : ref), f);
-      }
-      if (ref != null) {
-        found.putIfAbsent(ref, Optional.empty());
-      }
-    }
-    for (ImageRef ref : chunk) {
-      if (!found.containsKey(ref)) {
-        // ECR answers every id it was asked, as an image or a failure; should an answer ever lack
-        // one (say, images deduplicated by digest), ask for that tag alone rather than guess.
-        options.debug("BatchGetImage did not answer for " + ref + "; resolving it alone");
-        found.put(ref, resolve(ref));
-      }
-    }
+    chunk.forEach(ref -> found.put(ref, currentOf(ref, answers.get(ref))));
     return found;
   }
 
-  private static ImageRef match(List<ImageRef> chunk, ImageIdentifier id) {
-    for (ImageRef ref : chunk) {
-      if (identifies(ref, id)) {
-        return ref;
+  /**
+   * ECR's answer for each ref (all in one repository, at most 100 distinct ids): one BatchGetImage
+   * for all, then one per id whose answer cannot be attributed with certainty ({@link
+   * BatchAnswers}), rather than guess.
+   */
+  private Map<ImageRef, BatchAnswers.Answer> answersFor(List<ImageRef> refs) {
+    Map<ImageIdentifier, List<ImageRef>> byId = new LinkedHashMap<>();
+    refs.forEach(ref -> byId.computeIfAbsent(identifier(ref), k -> new ArrayList<>()).add(ref));
+    List<ImageIdentifier> ids = List.copyOf(byId.keySet());
+    BatchGetImageResponse response = batchGet(refs.get(0), ids);
+    Map<ImageIdentifier, BatchAnswers.Answer> found =
+        new LinkedHashMap<>(BatchAnswers.attribute(ids, response, options::debug));
+    for (ImageIdentifier id : ids) {
+      if (!found.containsKey(id)) {
+        ImageRef ref = byId.get(id).get(0);
+        if (ids.size() > 1) {
+          options.debug("BatchGetImage: no answer is certain to be " + ref + "'s; asking alone");
+          response = batchGet(ref, List.of(id));
+        }
+        found.put(id, alone(ref, id, response));
       }
     }
-    return null;
+    Map<ImageRef, BatchAnswers.Answer> answers = new LinkedHashMap<>();
+    byId.forEach((id, same) -> same.forEach(ref -> answers.put(ref, found.get(id))));
+    return answers;
+  }
+
+  /** ECR's answer to a BatchGetImage for this one id. */
+  private BatchAnswers.Answer alone(
+      ImageRef ref, ImageIdentifier id, BatchGetImageResponse response) {
+    BatchAnswers.Answer answer =
+        BatchAnswers.attribute(List.of(id), response, options::debug).get(id);
+    if (answer != null) {
+      return answer;
+    }
+    if (response.images().isEmpty() && response.failures().isEmpty()) {
+      throw new OcitagException.NotFound("BatchGetImage " + ref + ": ECR returned no image");
+    }
+    throw new OcitagException.Failed(
+        "BatchGetImage "
+            + ref
+            + ": ECR answered "
+            + response.images().size()
+            + " images and "
+            + response.failures().size()
+            + " failures for it alone, and none names it");
   }
 
   @Override
@@ -375,17 +374,31 @@ public final class EcrBackend implements TagBackend, TagPolicy, BatchTagging {
   }
 
   @Override
-  public boolean mayOverwrite(ImageRef target) {
-    return mutabilityOf(target).mayMove(target.tag());
+  public Overwrite mayOverwrite(ImageRef target) {
+    RepositoryPolicy policy = policyOf(target);
+    return policy.mutability() == null
+        ? Overwrite.unknown(policy.unknownBecause())
+        : policy.mutability().mayMove(target.tag());
   }
 
-  /** The repository's tag mutability, asked once per repository and kept. */
-  public TagMutability mutabilityOf(ImageRef ref) {
+  /** The repository's tag mutability, or empty when it cannot be read (no permission to). */
+  public Optional<TagMutability> mutabilityOf(ImageRef ref) {
+    return Optional.ofNullable(policyOf(ref).mutability());
+  }
+
+  /**
+   * What DescribeRepositories said of a repository: its tag mutability, or why it could not be
+   * read.
+   */
+  private record RepositoryPolicy(TagMutability mutability, String unknownBecause) {}
+
+  /** Asked once per repository and kept, a denied answer too: one call for any number of tags. */
+  private RepositoryPolicy policyOf(ImageRef ref) {
     String key = registryId(ref) + "/" + ref.repository();
-    return mutability.computeIfAbsent(key, k -> describe(ref));
+    return policies.computeIfAbsent(key, k -> describe(ref));
   }
 
-  private TagMutability describe(ImageRef ref) {
+  private RepositoryPolicy describe(ImageRef ref) {
     String what = "DescribeRepositories " + ref.repositoryName();
     DescribeRepositoriesResponse response;
     try {
@@ -393,7 +406,19 @@ public final class EcrBackend implements TagBackend, TagPolicy, BatchTagging {
           client.describeRepositories(
               b -> b.registryId(registryId(ref)).repositoryNames(ref.repository()));
     } catch (SdkException e) {
-      throw EcrErrors.map(what, e);
+      OcitagException mapped = EcrErrors.map(what, e);
+      if (mapped instanceof OcitagException.Denied) {
+        // A role may tag without ecr:DescribeRepositories: PutImage then decides, and an
+        // immutable tag's ImageTagAlreadyExistsException still ends as blocked.
+        options.debug(mapped.getMessage() + "; the tag mutability is unknown, PutImage decides");
+        String code =
+            e instanceof AwsServiceException service && service.awsErrorDetails() != null
+                ? service.awsErrorDetails().errorCode()
+                : null;
+        return new RepositoryPolicy(
+            null, "DescribeRepositories was denied" + (code == null ? "" : ": " + code));
+      }
+      throw mapped;
     }
     if (response.repositories().isEmpty()) {
       throw new OcitagException.NotFound(what + ": no such repository");
@@ -406,7 +431,7 @@ public final class EcrBackend implements TagBackend, TagPolicy, BatchTagging {
             .toList();
     TagMutability result = new TagMutability(setting == null ? "MUTABLE" : setting, filters);
     options.debug(what + ": " + result.describe());
-    return result;
+    return new RepositoryPolicy(result, null);
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.ocitag.ecr;
 
+import dev.ocitag.core.TagPolicy;
 import java.util.List;
 import java.util.regex.Pattern;
 
@@ -20,14 +21,19 @@ public record TagMutability(String setting, List<String> exclusionFilters) {
     return new TagMutability("MUTABLE", List.of());
   }
 
-  /** Whether an existing tag with this name may be moved to another image. */
-  public boolean mayMove(String tag) {
+  /**
+   * Whether an existing tag with this name may be moved to another image; unknown for a setting
+   * newer than this code, so that ECR decides on PutImage.
+   */
+  public TagPolicy.Overwrite mayMove(String tag) {
     return switch (setting) {
-      case "IMMUTABLE" -> false;
-      case "IMMUTABLE_WITH_EXCLUSION" -> excluded(tag);
-      case "MUTABLE_WITH_EXCLUSION" -> !excluded(tag);
-      // MUTABLE, and a setting newer than this code: let ECR decide on PutImage
-      default -> true;
+      case "MUTABLE" -> TagPolicy.Overwrite.YES;
+      case "IMMUTABLE" -> TagPolicy.Overwrite.NO;
+      case "IMMUTABLE_WITH_EXCLUSION" -> TagPolicy.Overwrite.of(excluded(tag));
+      case "MUTABLE_WITH_EXCLUSION" -> TagPolicy.Overwrite.of(!excluded(tag));
+      default ->
+          TagPolicy.Overwrite.unknown(
+              "the repository's tag mutability " + setting + " is unknown to this version");
     };
   }
 

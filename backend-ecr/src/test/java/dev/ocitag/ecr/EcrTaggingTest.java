@@ -223,6 +223,64 @@ class EcrTaggingTest {
   }
 
   @Test
+  void withoutDescribeRepositoriesThePolicyIsUnknownAskedOnceAndPutImageDecides() {
+    String repo = repo("IMMUTABLE_WITH_EXCLUSION", "dev-*");
+    TestImage source = TestImages.ociImage("denied-src");
+    TestImage other = TestImages.ociImage("denied-other");
+    fake.seed(repo, source, "src");
+    fake.seed(repo, source, "same");
+    List<String> targets = new ArrayList<>(List.of("new", "same"));
+    for (String t : List.of("taken-1", "taken-2", "taken-3", "dev-1", "dev-2")) {
+      fake.seed(repo, other, t);
+      targets.add(t);
+    }
+    fake.resetCounts();
+    fake.deny("DescribeRepositories", true);
+    try {
+      TagReport dry = tag(true, repo, "src", targets.toArray(String[]::new));
+
+      List<Outcome> predicted =
+          List.of(
+              Outcome.CREATED,
+              Outcome.UNCHANGED,
+              Outcome.MOVED,
+              Outcome.MOVED,
+              Outcome.MOVED,
+              Outcome.MOVED,
+              Outcome.MOVED);
+      assertEquals(predicted, outcomes(dry));
+      for (TagResult r : dry.results().subList(2, 7)) {
+        assertTrue(
+            r.reason().contains("tag policy is unknown (DescribeRepositories was denied"),
+            r.reason());
+      }
+      assertEquals(0, fake.calls("PutImage"));
+      assertEquals(1, fake.calls("DescribeRepositories"), "five moves, one denied question");
+
+      TagReport report = tag(false, repo, "src", targets.toArray(String[]::new));
+
+      List<Outcome> actual =
+          List.of(
+              Outcome.CREATED,
+              Outcome.UNCHANGED,
+              Outcome.BLOCKED,
+              Outcome.BLOCKED,
+              Outcome.BLOCKED,
+              Outcome.MOVED,
+              Outcome.MOVED);
+      assertEquals(actual, outcomes(report));
+      assertTrue(report.results().get(2).reason().contains("immutable"), report.toString());
+      assertEquals(1, fake.calls("DescribeRepositories"), "the denial is kept too");
+      assertEquals(6, fake.calls("PutImage"), "new, and each tag that would move");
+      assertEquals(other.digest(), fake.tagDigest(repo, "taken-1"));
+      assertEquals(source.digest(), fake.tagDigest(repo, "dev-2"));
+      assertTrue(backend.mutabilityOf(ImageRef.parse("ecr:" + repo)).isEmpty());
+    } finally {
+      fake.deny("DescribeRepositories", false);
+    }
+  }
+
+  @Test
   void aMutableTagAlreadyOnTheDigestIsImageAlreadyExistsAndReturnsTheDigest() {
     String repo = repo("MUTABLE");
     TestImage source = TestImages.ociImage("already");

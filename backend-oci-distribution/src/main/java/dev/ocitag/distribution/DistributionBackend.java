@@ -76,13 +76,14 @@ public final class DistributionBackend implements TagBackend {
   /** Opens a backend for an endpoint given as it is (tests point it at their own servers). */
   static DistributionBackend open(
       RegistryEndpoint endpoint, BackendOptions options, Settings settings) {
-    return open(endpoint, options, settings, System.getenv());
+    return open(endpoint, options, settings, null);
   }
 
   /**
    * The request path: {@link OkHttpTransport} → {@link DebugLog} → {@link PlainHttpFallback}
    * (loopback registries) → {@link RegistryAuth} → {@link Retry}. {@code env} names the proxies and
-   * the certs.d directories (tests pass their own).
+   * the certs.d directories, and is where credential helpers are looked up (tests give their own);
+   * null for the process's.
    */
   static DistributionBackend open(
       RegistryEndpoint endpoint,
@@ -90,12 +91,13 @@ public final class DistributionBackend implements TagBackend {
       Settings settings,
       Map<String, String> env) {
     Consumer<String> debug = options.debug() == null ? null : options::debug;
+    Map<String, String> environment = env == null ? System.getenv() : env;
     List<String> hostDirs =
         endpoint.apiHost().equals(endpoint.registry())
             ? List.of(endpoint.apiHost())
             : List.of(endpoint.apiHost(), endpoint.registry());
-    TlsSetup tls = TlsSetup.of(hostDirs, options.insecure(), options.caFile(), env);
-    Proxies proxies = Proxies.fromEnv(env);
+    TlsSetup tls = TlsSetup.of(hostDirs, options.insecure(), options.caFile(), environment);
+    Proxies proxies = Proxies.fromEnv(environment);
     if (debug != null) {
       if (!tls.filesRead().isEmpty()) {
         debug.accept("tls: also trusting and presenting what " + tls.filesRead() + " hold");
@@ -113,22 +115,16 @@ public final class DistributionBackend implements TagBackend {
             ? new PlainHttpFallback(network, endpoint, debug)
             : network;
     Path dockerConfigDir = options.dockerConfig();
+    // looked up when a registry first asks for credentials, never for anonymous registries
     Lazy<Optional<Credentials>> credentials =
         new Lazy<>(
-            () -> {
-              DockerConfig config = DockerConfig.load(dockerConfigDir, System.getenv());
-              Optional<Credentials> found = config.credentialsFor(endpoint.registry());
-              if (debug != null) {
-                debug.accept(
-                    "auth: "
-                        + found.map(String::valueOf).orElse("no credentials")
-                        + " for "
-                        + endpoint.registry()
-                        + " in "
-                        + config.file());
-              }
-              return found;
-            });
+            () ->
+                DockerConfig.lookup(
+                    dockerConfigDir,
+                    environment,
+                    endpoint.registry(),
+                    DockerConfig.timeout(),
+                    debug));
     Transport tokens = new Retry(network, settings, options.timeout(), debug);
     RegistryAuth auth =
         new RegistryAuth(

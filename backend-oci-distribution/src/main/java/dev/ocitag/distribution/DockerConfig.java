@@ -4,31 +4,53 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.ocitag.core.ImageRef;
 import dev.ocitag.core.Json;
 import dev.ocitag.core.OcitagException;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
- * The credentials of a docker config file ({@code config.json}), as docker and skopeo read them:
- * {@code credHelpers} for the registry first, then the {@code auths} entry ({@code auth}, {@code
- * username}/{@code password} or {@code identitytoken}), then {@code credsStore}. Helpers are run as
- * {@code docker-credential-<name> get} with the server on standard input. Nothing here ever puts a
- * secret into a message.
+ * The credentials of a docker config file ({@code config.json}): {@code credHelpers} for the
+ * registry first, then the {@code auths} entry ({@code auth}, {@code username}/{@code password} or
+ * {@code identitytoken}), then {@code credsStore}; for Google's registries with nothing there,
+ * Google application default credentials. Helpers ({@code docker-credential-<name> get}) and
+ * Google's credentials are Jib core's ({@link CredentialHelper}, {@link GoogleApplicationDefault});
+ * the file and its {@code auths} are read here, because Jib's {@code
+ * DockerConfigCredentialRetriever} reads them differently from docker in ways users would notice:
+ *
+ * <ul>
+ *   <li>it asks {@code credsStore} before {@code auths}, and on any helper failure (not installed,
+ *       an error) silently goes on with {@code auths}; here an entry in {@code auths} wins over the
+ *       store, and a helper that is missing or fails is a one-line failure;
+ *   <li>it sends an {@code identitytoken} only in Azure's form (user {@code 00000000-...}, no
+ *       password), otherwise a Basic password that is empty; here every identity token is exchanged
+ *       at the token service, as docker does;
+ *   <li>it asks helpers about Docker Hub as {@code docker.io} and its aliases, never as {@code
+ *       https://index.docker.io/v1/}, the key {@code docker login} stores it under;
+ *   <li>it ignores a config it cannot parse (anonymous) and throws unchecked exceptions for a bad
+ *       {@code auth}; here both are invalid input (exit 2) in one line;
+ *   <li>it matches keys by prefix ({@code host/...}, {@code https://host/...}) but not {@code
+ *       http://host} or another case; here a key is normalized ({@link #normalizeKey}).
+ * </ul>
+ *
+ * Reading {@code auths} needs no Jib class, so a run with credentials in the file loads none.
+ * Nothing here ever puts a secret into a message.
  */
 final class DockerConfig {
   static final String DOCKER_HUB_KEY = "https://index.docker.io/v1/";
-  private static final long HELPER_TIMEOUT_SECONDS = 30;
+
+  /** The system property that bounds a credential lookup (helpers included), in seconds. */
+  static final String TIMEOUT_PROPERTY = "ocitag.credentialTimeout";
+
+  static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
 
   private final Path file;
   private final JsonNode root;
@@ -72,8 +94,62 @@ final class DockerConfig {
     return file;
   }
 
-  /** The credentials for a registry as a reference names it ({@code docker.io}, host[:port]). */
-  Optional<Credentials> credentialsFor(String registry) {
+  /**
+   * The bound of a credential lookup: {@value #TIMEOUT_PROPERTY} (seconds, through {@code
+   * OCITAG_JAVA_OPTS=-Docitag.credentialTimeout=N}), else 30 s.
+   */
+  static Duration timeout() {
+    String value = System.getProperty(TIMEOUT_PROPERTY);
+    if (value == null || value.isBlank()) {
+      return DEFAULT_TIMEOUT;
+    }
+    try {
+      double seconds = Double.parseDouble(value.strip());
+      if (seconds > 0 && seconds <= 86_400) {
+        return Duration.ofMillis(Math.round(seconds * 1000));
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new OcitagException.InvalidInput(
+        TIMEOUT_PROPERTY + " must be a number of seconds (0 < N <= 86400), not '" + value + "'");
+  }
+
+  /**
+   * One registry's credentials, looked up within {@code bound}: the docker config (see {@link
+   * #load}), its helpers, Google's credentials. Says where they came from on {@code debug}, never
+   * what they are.
+   */
+  static Optional<Credentials> lookup(
+      Path dir, Map<String, String> env, String registry, Duration bound, Consumer<String> debug) {
+    Consumer<String> lines = debug == null ? line -> {} : debug;
+    Deadline deadline = Deadline.in(bound);
+    DockerConfig config = load(dir, env);
+    Optional<Credentials> found = config.credentialsFor(registry, deadline, lines);
+    lines.accept(
+        "auth: "
+            + found.map(String::valueOf).orElse("no credentials")
+            + " for "
+            + registry
+            + " in "
+            + config.file());
+    return found;
+  }
+
+  /**
+   * The credentials for a registry as a reference names it ({@code docker.io}, host[:port]): the
+   * docker config's, else, for Google's registries, Google application default credentials. Every
+   * helper run (and Google's token service) shares {@code deadline}.
+   */
+  Optional<Credentials> credentialsFor(String registry, Deadline deadline, Consumer<String> debug) {
+    Optional<Credentials> configured = fromConfig(registry, deadline);
+    if (configured.isEmpty() && GoogleApplicationDefault.serves(registry)) {
+      return GoogleApplicationDefault.get(registry, deadline, debug);
+    }
+    return configured;
+  }
+
+  private Optional<Credentials> fromConfig(String registry, Deadline deadline) {
     String helper = root.path("credHelpers").path(registry).asText("");
     if (helper.isEmpty() && registry.equals(ImageRef.DOCKER_HUB)) {
       for (String key : hubKeys()) {
@@ -84,7 +160,7 @@ final class DockerConfig {
       }
     }
     if (!helper.isEmpty()) {
-      return runHelper(helper, serverKey(registry));
+      return runHelper(helper, registry, deadline);
     }
     Optional<Credentials> inline = fromAuths(registry);
     if (inline.isPresent()) {
@@ -92,7 +168,7 @@ final class DockerConfig {
     }
     String store = root.path("credsStore").asText("");
     if (!store.isEmpty()) {
-      return runHelper(store, serverKey(registry));
+      return runHelper(store, registry, deadline);
     }
     return Optional.empty();
   }
@@ -144,10 +220,10 @@ final class DockerConfig {
       return Optional.empty();
     }
     String source = "auths in " + file;
-    String identityToken = entry.path("identitytoken").asText("");
-    String username = entry.path("username").asText("");
-    String password = entry.path("password").asText("");
-    String auth = entry.path("auth").asText("");
+    String identityToken = field(entry, "identitytoken");
+    String username = field(entry, "username");
+    String password = field(entry, "password");
+    String auth = field(entry, "auth");
     if (!auth.isEmpty()) {
       String decoded;
       try {
@@ -173,114 +249,25 @@ final class DockerConfig {
     return Optional.of(new Credentials(username, password, null, source));
   }
 
-  /** Runs {@code docker-credential-<name> get}; "credentials not found" means anonymous. */
-  private Optional<Credentials> runHelper(String name, String server) {
-    if (!name.matches("[A-Za-z0-9._-]+")) {
-      throw new OcitagException.InvalidInput(
-          "credential helper name '" + name + "' in " + file + " is not a plain name");
+  /**
+   * A text field of an {@code auths} entry, its name in any case: docker writes {@code
+   * identitytoken}, other tools {@code identityToken} (Jib reads both the same way).
+   */
+  private static String field(JsonNode entry, String name) {
+    JsonNode exact = entry.get(name);
+    if (exact != null) {
+      return exact.asText("");
     }
-    String program = "docker-credential-" + name;
-    String source = program + " (from " + file + ")";
-    Path executable = findOnPath(program);
-    Process process;
-    try {
-      process = new ProcessBuilder(executable.toString(), "get").start();
-    } catch (IOException e) {
-      throw new OcitagException.Failed(
-          "cannot run credential helper "
-              + program
-              + " named in "
-              + file
-              + ": "
-              + RegistryError.oneLine(String.valueOf(e.getMessage())));
+    for (Map.Entry<String, JsonNode> f : entry.properties()) {
+      if (f.getKey().equalsIgnoreCase(name)) {
+        return f.getValue().asText("");
+      }
     }
-    try {
-      try (OutputStream in = process.getOutputStream()) {
-        in.write(server.getBytes(StandardCharsets.UTF_8));
-      }
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      ByteArrayOutputStream err = new ByteArrayOutputStream();
-      Thread errReader = drain(process.getErrorStream(), err);
-      try (InputStream o = process.getInputStream()) {
-        o.transferTo(out);
-      }
-      if (!process.waitFor(HELPER_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-        process.destroyForcibly();
-        throw new OcitagException.Failed(
-            program + " did not answer within " + HELPER_TIMEOUT_SECONDS + "s");
-      }
-      errReader.join(1000);
-      String stdout = out.toString(StandardCharsets.UTF_8);
-      if (process.exitValue() != 0) {
-        String said = (stdout + " " + err.toString(StandardCharsets.UTF_8)).strip();
-        if (said.toLowerCase(Locale.ROOT).contains("credentials not found")) {
-          return Optional.empty();
-        }
-        // the helper's own error text carries no secret (it failed to produce one)
-        throw new OcitagException.Failed(
-            program
-                + " get failed for "
-                + server
-                + " (exit "
-                + process.exitValue()
-                + "): "
-                + RegistryError.oneLine(said));
-      }
-      JsonNode answer;
-      try {
-        answer = Json.read(stdout.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-      } catch (IOException e) {
-        throw new OcitagException.Failed(program + " get answered something that is not JSON");
-      }
-      String username = answer.path("Username").asText("");
-      String secret = answer.path("Secret").asText("");
-      if (secret.isEmpty()) {
-        return Optional.empty();
-      }
-      if (username.equals("<token>")) {
-        return Optional.of(new Credentials("", null, secret, source));
-      }
-      return Optional.of(new Credentials(username, secret, null, source));
-    } catch (IOException e) {
-      throw new OcitagException.Failed(
-          "credential helper " + program + " failed: " + RegistryError.oneLine(e.toString()));
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      process.destroyForcibly();
-      throw new OcitagException.Failed("interrupted while running " + program);
-    }
+    return "";
   }
 
-  /** Looks the helper up on the PATH of the environment the config was loaded with. */
-  private Path findOnPath(String program) {
-    if (path != null) {
-      for (String dir : path.split(java.io.File.pathSeparator)) {
-        if (dir.isEmpty()) {
-          continue;
-        }
-        Path candidate = Path.of(dir, program);
-        if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
-          return candidate;
-        }
-      }
-    }
-    throw new OcitagException.Failed(
-        "credential helper " + program + " (named in " + file + ") is not on the PATH");
-  }
-
-  private static Thread drain(InputStream in, ByteArrayOutputStream into) {
-    Thread t =
-        new Thread(
-            () -> {
-              try (in) {
-                in.transferTo(into);
-              } catch (IOException e) {
-                // the helper's stderr is only for messages
-              }
-            },
-            "credential-helper-stderr");
-    t.setDaemon(true);
-    t.start();
-    return t;
+  /** Runs {@code docker-credential-<name> get} (Jib core's helper protocol, time-bounded). */
+  private Optional<Credentials> runHelper(String name, String registry, Deadline deadline) {
+    return CredentialHelper.find(name, path, file).get(serverKey(registry), registry, deadline);
   }
 }

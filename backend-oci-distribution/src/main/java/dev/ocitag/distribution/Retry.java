@@ -45,7 +45,7 @@ final class Retry implements Transport {
   @Override
   public HttpAnswer send(HttpRequest request) throws IOException {
     if (request.deadline() == null) {
-      request = request.deadline(Deadline.after(timeout));
+      request = request.deadline(Deadline.in(timeout));
     }
     Deadline deadline = request.deadline();
     for (int attempt = 1; ; attempt++) {

@@ -12,20 +12,18 @@ import dev.ocitag.core.TagBackendProvider;
 import java.net.URI;
 import java.net.URL;
 import java.net.URLClassLoader;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.ServiceLoader;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** The small parts: endpoints, challenges, docker config, redaction, retry timing, the provider. */
+/** The small parts: endpoints, challenges, redaction, retry timing, the provider. */
 class PiecesTest {
   @TempDir Path temp;
 
@@ -80,58 +78,6 @@ class PiecesTest {
     assertEquals("repository:a/b:pull,push repository:c:pull", c.param("scope"));
     assertEquals("basic", Challenge.pick(List.of("basic realm=\"Registry Realm\"")).scheme());
     assertNull(Challenge.pick(List.of()));
-  }
-
-  @Test
-  void dockerConfigReadsAuthUsernamePasswordAndIdentityTokens() throws Exception {
-    Files.writeString(
-        temp.resolve("config.json"),
-        "{\"auths\":{"
-            + "\"https://index.docker.io/v1/\":{\"auth\":\"aHViOmh1Yi1wdw==\"},"
-            + "\"https://reg.example:5000/v1/\":{\"username\":\"u\",\"password\":\"p:w\"},"
-            + "\"id.example\":{\"identitytoken\":\"refresh-me\"},"
-            + "\"empty.example\":{}}}");
-    DockerConfig config = DockerConfig.load(temp, Map.of());
-
-    Credentials hub = config.credentialsFor("docker.io").orElseThrow();
-    assertEquals("hub", hub.username());
-    assertEquals("hub-pw", hub.password());
-    assertEquals("p:w", config.credentialsFor("reg.example:5000").orElseThrow().password());
-    assertTrue(config.credentialsFor("id.example").orElseThrow().isIdentityToken());
-    assertEquals(Optional.empty(), config.credentialsFor("empty.example"));
-    assertEquals(Optional.empty(), config.credentialsFor("other.example"));
-    assertFalse(hub.toString().contains("hub-pw"));
-  }
-
-  @Test
-  void dockerConfigComesFromTheFlagThenDockerConfigThenHome() throws Exception {
-    Path fromEnv = Files.createDirectories(temp.resolve("env"));
-    Files.writeString(
-        fromEnv.resolve("config.json"), "{\"auths\":{\"r.example\":{\"auth\":\"YTpi\"}}}");
-    assertEquals(
-        "a",
-        DockerConfig.load(null, Map.of("DOCKER_CONFIG", fromEnv.toString()))
-            .credentialsFor("r.example")
-            .orElseThrow()
-            .username());
-    assertEquals(
-        Optional.empty(),
-        DockerConfig.load(temp.resolve("nothing"), Map.of("DOCKER_CONFIG", fromEnv.toString()))
-            .credentialsFor("r.example"));
-    Files.writeString(temp.resolve("config.json"), "{not json");
-    assertThrows(OcitagException.InvalidInput.class, () -> DockerConfig.load(temp, Map.of()));
-  }
-
-  @Test
-  void aMissingCredentialHelperIsAClearFailure() throws Exception {
-    Files.writeString(temp.resolve("config.json"), "{\"credsStore\":\"nosuchstore\"}");
-    OcitagException e =
-        assertThrows(
-            OcitagException.Failed.class,
-            () ->
-                DockerConfig.load(temp, Map.of("PATH", temp.toString()))
-                    .credentialsFor("r.example"));
-    assertTrue(e.getMessage().contains("docker-credential-nosuchstore"), e.getMessage());
   }
 
   @Test

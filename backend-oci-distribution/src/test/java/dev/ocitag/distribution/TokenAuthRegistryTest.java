@@ -2,7 +2,6 @@ package dev.ocitag.distribution;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ocitag.core.BackendOptions;
@@ -133,34 +132,5 @@ class TokenAuthRegistryTest extends RegistryContractTest {
 
   private Optional<dev.ocitag.core.Digest> backendResolve(String tag) {
     return backend().resolve(repo().withTag(tag));
-  }
-
-  @Test
-  void aCredentialHelperOnThePathSuppliesThePassword() throws Exception {
-    TestImage image = TestImages.ociImage("helper");
-    seed(repo(), image, "src");
-    Path bin = Files.createDirectories(temp.resolve("bin"));
-    Path helper = bin.resolve("docker-credential-ocitagtest");
-    Files.writeString(
-        helper,
-        "#!/bin/sh\nread server\n[ \"$1\" = get ] || exit 1\n"
-            + "[ \"$server\" = \""
-            + REGISTRY.host()
-            + "\" ] || { echo 'credentials not found in native keychain'; exit 1; }\n"
-            + "printf '{\"ServerURL\":\"%s\",\"Username\":\"%s\",\"Secret\":\"%s\"}' \"$server\" '"
-            + RealRegistry.USER
-            + "' '"
-            + RealRegistry.PASSWORD
-            + "'\n");
-    assertTrue(helper.toFile().setExecutable(true));
-    Path dir = Files.createDirectories(temp.resolve("helpercfg"));
-    Files.writeString(
-        dir.resolve("config.json"),
-        "{\"credHelpers\":{\"" + REGISTRY.host() + "\":\"ocitagtest\"}}");
-    DockerConfig config = DockerConfig.load(dir, java.util.Map.of("PATH", bin + ":/usr/bin:/bin"));
-    Optional<Credentials> creds = config.credentialsFor(REGISTRY.host());
-    assertEquals(RealRegistry.USER, creds.orElseThrow().username());
-    assertFalse(creds.orElseThrow().toString().contains(RealRegistry.PASSWORD));
-    assertEquals(Optional.empty(), config.credentialsFor("other.example:5000"));
   }
 }

@@ -88,6 +88,7 @@ public final class Main {
     add(TagsCommand.SPEC, TagsCommand::new);
     add(UntagCommand.SPEC, UntagCommand::new);
     add(BatchCommand.SPEC, BatchCommand::new);
+    add(CompletionCommand.SPEC, CompletionCommand::new);
     SPECS.put(HELP_COMMAND.name(), HELP_COMMAND);
   }
 
@@ -182,18 +183,19 @@ public final class Main {
       if (name != null && !COMMANDS.containsKey(name)) {
         throw Args.usage(null, "unknown command '" + name + "'");
       }
-      out.print(Args.help(name == null ? null : SPECS.get(name), GLOBAL, commandSpecs(), FOOTER));
+      out.print(Args.help(name == null ? null : SPECS.get(name), GLOBAL, specs(), FOOTER));
       return ExitCode.OK;
     }
     if (args.flag(HELP) || spec == null) {
-      out.print(Args.help(spec, GLOBAL, commandSpecs(), FOOTER));
+      out.print(Args.help(spec, GLOBAL, specs(), FOOTER));
       return spec == null && !args.flag(HELP) ? ExitCode.USAGE : ExitCode.OK;
     }
     args.checkParams(spec);
     return COMMANDS.get(spec.name()).get().run(this, args);
   }
 
-  private static Map<String, Spec> commandSpecs() {
+  /** Every command's spec, help included, in the order help lists them. */
+  static Map<String, Spec> specs() {
     Map<String, Spec> listed = new LinkedHashMap<>(SPECS);
     listed.put(HELP_COMMAND.name(), HELP_COMMAND);
     return listed;

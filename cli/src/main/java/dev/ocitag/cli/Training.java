@@ -1,6 +1,8 @@
 package dev.ocitag.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.google.cloud.tools.jib.registry.credentials.CredentialRetrievalException;
+import com.google.cloud.tools.jib.registry.credentials.DockerCredentialHelper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.ocitag.core.Digest;
@@ -74,9 +76,30 @@ final class Training {
           },
           sink,
           sink);
+      credentialHelper();
     } finally {
       server.stop(0);
       deleteTree(copy);
+    }
+  }
+
+  /**
+   * A credential helper's answer read by Jib core, as a run with {@code credsStore} or {@code
+   * credHelpers} reads it: archives Jib's helper runner and the Jackson databind it parses the
+   * answer with (about 1,000 classes that a run with a helper loads and one without never does).
+   */
+  private static void credentialHelper() throws IOException {
+    Path dir = Files.createTempDirectory("ocitag-training-helper");
+    Path helper = dir.resolve("docker-credential-training");
+    try {
+      Files.writeString(helper, "#!/bin/sh\nprintf '{\"Username\":\"u\",\"Secret\":\"s\"}'\n");
+      if (helper.toFile().setExecutable(true)) {
+        new DockerCredentialHelper("127.0.0.1", helper).retrieve();
+      }
+    } catch (IOException | CredentialRetrievalException e) {
+      // no shell here: the archive goes without these classes
+    } finally {
+      deleteTree(dir);
     }
   }
 

@@ -1,15 +1,14 @@
 package dev.ocitag.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,7 +22,7 @@ class ConcurrentProcessesTest {
     Path hello = tmp.resolve("hello");
     ExampleLayout.copy(hello);
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<Process> processes = new ArrayList<>();
+    List<ChildProcess> processes = new ArrayList<>();
     Set<String> expected = new HashSet<>(List.of("latest", "amd64", "arm64"));
     for (String name : List.of("p", "q")) {
       List<String> command =
@@ -44,13 +43,21 @@ class ConcurrentProcessesTest {
                 command.add(t);
                 expected.add(t);
               });
-      processes.add(new ProcessBuilder(command).redirectErrorStream(true).start());
+      processes.add(ChildProcess.start(command));
     }
-    for (Process p : processes) {
-      String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      assertTrue(p.waitFor(60, TimeUnit.SECONDS), "finished");
-      assertEquals(0, p.exitValue(), output);
-      assertEquals(20, output.lines().filter(l -> l.startsWith("created ")).count(), output);
+    try {
+      // one deadline for both: they run at once
+      Instant deadline = Instant.now().plusSeconds(60);
+      for (ChildProcess p : processes) {
+        ChildProcess.Result r = p.finish(Duration.between(Instant.now(), deadline));
+        assertEquals(0, r.code(), r.output());
+        assertEquals(
+            20, r.output().lines().filter(l -> l.startsWith("created ")).count(), r.output());
+      }
+    } finally {
+      for (ChildProcess p : processes) {
+        p.close();
+      }
     }
 
     CliRun tags = CliRun.of("tags", "oci:" + hello);

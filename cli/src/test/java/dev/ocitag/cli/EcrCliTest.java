@@ -102,6 +102,47 @@ class EcrCliTest {
   }
 
   @Test
+  void withoutDescribeRepositoriesADryRunSaysThePolicyIsUnknownAndPutImageDecides() {
+    ecr.createRepository("cli-nodescribe", "IMMUTABLE");
+    ecr.seed("cli-nodescribe", SRC, "src");
+    ecr.seed("cli-nodescribe", OTHER, "a");
+    ecr.seed("cli-nodescribe", OTHER, "b");
+    ecr.deny("DescribeRepositories", true);
+    try {
+      CliRun dry = ocitag("tag", "--dry-run", "ecr:cli-nodescribe:src", "a", "b", "c");
+
+      assertEquals(0, dry.code(), dry::toString);
+      List<String> predicted = dry.stdout().lines().toList();
+      for (String line : predicted.subList(0, 2)) {
+        assertTrue(line.startsWith("moved "), dry::toString);
+        assertTrue(
+            line.contains(
+                "the repository's tag policy is unknown (DescribeRepositories was denied:"
+                    + " AccessDeniedException)"),
+            dry::toString);
+      }
+      assertTrue(predicted.get(2).startsWith("created   ecr:cli-nodescribe:c"), dry::toString);
+      assertEquals(Map.of("BatchGetImage", 1, "DescribeRepositories", 1), ecr.counts());
+
+      ecr.resetCounts();
+      CliRun r = ocitag("tag", "ecr:cli-nodescribe:src", "a", "b", "c");
+
+      assertEquals(3, r.code(), r::toString);
+      List<String> lines = r.stdout().lines().toList();
+      assertTrue(lines.get(0).startsWith("blocked   ecr:cli-nodescribe:a"), r::toString);
+      assertTrue(lines.get(1).startsWith("blocked   ecr:cli-nodescribe:b"), r::toString);
+      assertTrue(lines.get(1).contains("immutable"), r::toString);
+      assertTrue(lines.get(2).startsWith("created   ecr:cli-nodescribe:c"), r::toString);
+      assertEquals(
+          Map.of("BatchGetImage", 1, "DescribeRepositories", 1, "PutImage", 3), ecr.counts());
+      assertEquals(OTHER.digest(), ecr.tagDigest("cli-nodescribe", "a"));
+      assertEquals(SRC.digest(), ecr.tagDigest("cli-nodescribe", "c"));
+    } finally {
+      ecr.deny("DescribeRepositories", false);
+    }
+  }
+
+  @Test
   void aBatchOf250TagsCostsOneBatchGetImageAndOneListImages() {
     ecr.createRepository("cli-many");
     ecr.seed("cli-many", SRC, "src");

@@ -46,20 +46,20 @@ public record Digest(String algorithm, String hex) {
 
   /** The sha256 digest of these exact bytes. */
   public static Digest of(byte[] bytes) {
-    return new Digest("sha256", HexFormat.of().formatHex(Sha256.hash(bytes)));
+    return new Digest("sha256", HexFormat.of().formatHex(hash("SHA-256", bytes)));
   }
 
   /** Hashes these bytes with this digest's algorithm and tells whether they match. */
   public boolean matches(byte[] bytes) {
-    byte[] hash = algorithm.equals("sha256") ? Sha256.hash(bytes) : sha512(bytes);
+    byte[] hash = hash(algorithm.equals("sha256") ? "SHA-256" : "SHA-512", bytes);
     return hex.equals(HexFormat.of().formatHex(hash));
   }
 
-  private static byte[] sha512(byte[] bytes) {
+  private static byte[] hash(String algorithm, byte[] bytes) {
     try {
-      return MessageDigest.getInstance("SHA-512").digest(bytes);
+      return MessageDigest.getInstance(algorithm).digest(bytes);
     } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("the JVM has no SHA-512", e);
+      throw new IllegalStateException("the JVM has no " + algorithm, e);
     }
   }
 

@@ -78,6 +78,59 @@ class TagEngineTest {
     assertEquals(other.digest(), preflight.results().get(1).digest());
   }
 
+  /** A store whose tag policy cannot be read (say, no permission to read it). */
+  private static final class UnknownPolicy extends CountingBackend implements TagPolicy {
+    final AtomicInteger asked = new AtomicInteger();
+
+    UnknownPolicy(TagBackend delegate) {
+      super(delegate);
+    }
+
+    @Override
+    public Overwrite mayOverwrite(ImageRef target) {
+      asked.incrementAndGet();
+      return Overwrite.unknown("no permission to read it");
+    }
+  }
+
+  @Test
+  void anUnknownPolicyLetsTheWriteDecideAndADryRunSaysItIsUnknown() {
+    InMemoryBackend immutable = new InMemoryBackend(true, UnaryOperator.identity());
+    immutable.seed(repo, image, "src");
+    immutable.seed(repo, other, "elsewhere");
+    immutable.seed(repo, image, "same");
+    UnknownPolicy store = new UnknownPolicy(immutable);
+    List<ImageRef> targets =
+        List.of(repo.withTag("new"), repo.withTag("elsewhere"), repo.withTag("same"));
+
+    TagReport dry =
+        new TagEngine(store, new TagEngine.Options(true, false, 2))
+            .tag(repo.withTag("src"), targets);
+
+    assertEquals(List.of(Outcome.CREATED, Outcome.MOVED, Outcome.UNCHANGED), outcomes(dry));
+    String reason = dry.results().get(1).reason();
+    assertTrue(reason.contains("tag policy is unknown (no permission to read it)"), reason);
+    assertEquals(null, dry.results().get(0).reason(), "a new tag needs no policy");
+    assertEquals(0, store.puts.get());
+
+    TagReport real =
+        new TagEngine(store, TagEngine.Options.defaults()).tag(repo.withTag("src"), targets);
+
+    assertEquals(List.of(Outcome.CREATED, Outcome.BLOCKED, Outcome.UNCHANGED), outcomes(real));
+    assertEquals(2, store.puts.get(), "the new tag and the refused move were written");
+    assertEquals(Optional.of(other.digest()), immutable.resolve(repo.withTag("elsewhere")));
+    assertEquals(2, store.asked.get(), "asked only for the tag that would move, once per run");
+
+    InMemoryBackend mutable = new InMemoryBackend();
+    mutable.seed(repo, image, "src");
+    mutable.seed(repo, other, "elsewhere");
+    TagReport moved =
+        new TagEngine(new UnknownPolicy(mutable), TagEngine.Options.defaults())
+            .tag(repo.withTag("src"), List.of(repo.withTag("elsewhere")));
+    assertEquals(List.of(Outcome.MOVED), outcomes(moved));
+    assertEquals(Optional.of(image.digest()), mutable.resolve(repo.withTag("elsewhere")));
+  }
+
   @Test
   void targetsInAnotherRepositoryAreRefusedBeforeAnythingIsRead() {
     InMemoryBackend backend = new InMemoryBackend();

@@ -31,6 +31,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.crypto.Mac;
@@ -53,7 +54,9 @@ import javax.crypto.spec.SecretKeySpec;
  *   <li>BatchGetImage converts a stored manifest whose type is not in {@code acceptedMediaTypes}
  *       (default: Docker v2), as ECR does, so callers that forget the list are caught;
  *   <li>the 4 MiB manifest limit, at most 100 image ids per batch call;
- *   <li>throttling and 5xx on demand, counters per operation.
+ *   <li>throttling and 5xx on demand, counters per operation;
+ *   <li>on demand, moto's BatchGetImage answers, whose {@code imageId} names the tag stored last on
+ *       the image rather than the one asked ({@link #echoLikeMoto}).
  * </ul>
  *
  * Operations: BatchGetImage, PutImage, DescribeRepositories, ListImages, BatchDeleteImage,
@@ -86,6 +89,9 @@ public final class FakeEcr implements AutoCloseable {
     final Set<Digest> blobs = ConcurrentHashMap.newKeySet();
     final Map<Digest, StoredImage> images = new ConcurrentHashMap<>();
     final Map<String, Digest> tags = new ConcurrentHashMap<>();
+    // When each tag was stored (a sequence number): moto echoes an image's last stored tag.
+    private final Map<String, Long> storedAt = new ConcurrentHashMap<>();
+    private final AtomicLong sequence = new AtomicLong();
     final long createdAt = System.currentTimeMillis() / 1000;
 
     Repo(String name, String mutability, List<String> exclusionFilters) {
@@ -94,9 +100,32 @@ public final class FakeEcr implements AutoCloseable {
       this.exclusionFilters = List.copyOf(exclusionFilters);
     }
 
+    void putTag(String tag, Digest digest) {
+      tags.put(tag, digest);
+      storedAt.put(tag, sequence.incrementAndGet());
+    }
+
+    void removeTag(String tag) {
+      tags.remove(tag);
+      storedAt.remove(tag);
+    }
+
+    /** The tag stored last among those on this image, or null: what moto's imageId carries. */
+    String lastTagOn(Digest digest) {
+      String last = null;
+      long when = -1;
+      for (Map.Entry<String, Digest> e : tags.entrySet()) {
+        long at = storedAt.getOrDefault(e.getKey(), 0L);
+        if (e.getValue().equals(digest) && at > when) {
+          last = e.getKey();
+          when = at;
+        }
+      }
+      return last;
+    }
+
     boolean immutable(String tag) {
-      boolean excluded =
-          exclusionFilters.stream().anyMatch(f -> wildcard(f).matcher(tag).matches());
+      boolean excluded = exclusionFilters.stream().anyMatch(f -> wildcardMatches(f, tag));
       return switch (mutability) {
         case "IMMUTABLE" -> true;
         case "IMMUTABLE_WITH_EXCLUSION" -> !excluded;
@@ -125,6 +154,7 @@ public final class FakeEcr implements AutoCloseable {
   private volatile boolean stripTrailingNewline;
   private volatile boolean dedupeBatchGetImage;
   private volatile boolean alterServedManifests;
+  private volatile boolean echoLikeMoto;
   // Serializes writes, as ECR's per-repository consistency does for a tag.
   private final Object writeLock = new Object();
 
@@ -183,6 +213,10 @@ public final class FakeEcr implements AutoCloseable {
 
   /** Creates a repository with this tag mutability and these wildcard exclusion filters. */
   public Repo createRepository(String name, String mutability, String... exclusionFilters) {
+    String invalid = invalidFilters(List.of(exclusionFilters));
+    if (invalid != null) {
+      throw new IllegalArgumentException("ECR would refuse this repository: " + invalid);
+    }
     Repo repo = new Repo(name, mutability, List.of(exclusionFilters));
     if (repos.putIfAbsent(name, repo) != null) {
       throw new IllegalStateException("repository " + name + " exists");
@@ -209,7 +243,7 @@ public final class FakeEcr implements AutoCloseable {
         new StoredImage(image.bytes(), image.manifest().mediaType(), image.digest());
     repo.images.put(stored.digest(), stored);
     if (tag != null) {
-      repo.tags.put(tag, stored.digest());
+      repo.putTag(tag, stored.digest());
     }
   }
 
@@ -280,7 +314,10 @@ public final class FakeEcr implements AutoCloseable {
     failNext.computeIfAbsent(operation, k -> new AtomicInteger()).addAndGet(n);
   }
 
-  /** Answers an operation with AccessDeniedException, as IAM does without the permission. */
+  /**
+   * Answers an operation with AccessDeniedException, in IAM's wording, as for a role whose policy
+   * lacks that permission (say ecr:DescribeRepositories).
+   */
   public void deny(String operation, boolean deny) {
     if (deny) {
       denied.add(operation);
@@ -330,6 +367,16 @@ public final class FakeEcr implements AutoCloseable {
    */
   public void alterServedManifests(boolean alter) {
     alterServedManifests = alter;
+  }
+
+  /**
+   * Answers BatchGetImage as moto (and LocalStack, built on it) does, not as ECR: every image's
+   * {@code imageId} carries the tag stored last on that image, whatever tag or digest was asked,
+   * and a missing image's failure carries only {@code imageTag}: the tag asked, or the string
+   * {@code "null"} for a digest. Images are still answered once per id asked.
+   */
+  public void echoLikeMoto(boolean moto) {
+    echoLikeMoto = moto;
   }
 
   /** Caps ListImages pages below maxResults (ECR may return fewer), to test paging cheaply. */
@@ -400,12 +447,13 @@ public final class FakeEcr implements AutoCloseable {
           throw new EcrError(405, "UnknownOperationException", "ECR takes POST");
         }
         checkContentType(exchange);
-        checkSignature(exchange, body);
+        String region = checkSignature(exchange, body);
         injectFailures(operation, callNumber);
         JsonNode request = JSON.readTree(body);
         if (request == null || !request.isObject()) {
           throw EcrError.of("SerializationException", "the body is not a JSON object");
         }
+        checkAllowed(operation, region, request);
         if (request.hasNonNull("registryId")) {
           String registryId = request.get("registryId").asText();
           registryIdsSeen.add(registryId);
@@ -501,17 +549,6 @@ public final class FakeEcr implements AutoCloseable {
       throw new EcrError(
           400, "ExpiredTokenException", "The security token included in the request is expired");
     }
-    if (denied.contains(operation)) {
-      throw EcrError.of(
-          "AccessDeniedException",
-          "User: arn:aws:iam::"
-              + ACCOUNT
-              + ":user/ocitag-test is not authorized to perform: ecr:"
-              + operation
-              + " because no identity-based policy allows the ecr:"
-              + operation
-              + " action");
-    }
     AtomicInteger fail = failNext.get(operation);
     if (fail != null && fail.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
       throw new EcrError(500, "ServerException", "injected server error");
@@ -528,8 +565,39 @@ public final class FakeEcr implements AutoCloseable {
     }
   }
 
-  /** Verifies the SigV4 signature the way AWS does, with the one key pair this fake knows. */
-  private void checkSignature(HttpExchange exchange, byte[] body) throws EcrError {
+  /**
+   * IAM's refusal of an operation the caller's policy does not allow: AccessDeniedException, HTTP
+   * 400, in IAM's wording. It is a common AWS error, not one of the ECR service model's shapes.
+   */
+  private void checkAllowed(String operation, String region, JsonNode request) throws EcrError {
+    if (!denied.contains(operation)) {
+      return;
+    }
+    String repository = request.path("repositoryName").asText(null);
+    if (repository == null && request.path("repositoryNames").size() == 1) {
+      repository = request.path("repositoryNames").path(0).asText();
+    }
+    String resource =
+        repository == null
+            ? ""
+            : " on resource: arn:aws:ecr:" + region + ":" + ACCOUNT + ":repository/" + repository;
+    throw EcrError.of(
+        "AccessDeniedException",
+        "User: arn:aws:iam::"
+            + ACCOUNT
+            + ":user/ocitag-test is not authorized to perform: ecr:"
+            + operation
+            + resource
+            + " because no identity-based policy allows the ecr:"
+            + operation
+            + " action");
+  }
+
+  /**
+   * Verifies the SigV4 signature the way AWS does, with the one key pair this fake knows; returns
+   * the region it was signed for.
+   */
+  private String checkSignature(HttpExchange exchange, byte[] body) throws EcrError {
     String authorization = exchange.getRequestHeaders().getFirst("Authorization");
     Matcher m = authorization == null ? null : AUTHORIZATION.matcher(authorization);
     if (m == null || !m.matches()) {
@@ -601,6 +669,7 @@ public final class FakeEcr implements AutoCloseable {
           "InvalidSignatureException",
           "The request signature we calculated does not match the signature you provided.");
     }
+    return region;
   }
 
   // --- operations
@@ -644,7 +713,9 @@ public final class FakeEcr implements AutoCloseable {
       }
       StoredImage image = repo.images.get(digest != null ? digest : byTag == null ? NONE : byTag);
       if (image == null || tag != null && byTag == null) {
-        failure(failures, id, "ImageNotFound", "Requested image not found");
+        JsonNode echoed =
+            echoLikeMoto ? JSON.createObjectNode().put("imageTag", tag == null ? "null" : tag) : id;
+        failure(failures, echoed, "ImageNotFound", "Requested image not found");
         continue;
       }
       StoredImage served = accepted.contains(image.mediaType()) ? image : convert(repo, image);
@@ -656,8 +727,9 @@ public final class FakeEcr implements AutoCloseable {
       out.put("repositoryName", repo.name);
       ObjectNode imageId = out.putObject("imageId");
       imageId.put("imageDigest", served.digest().toString());
-      if (tag != null) {
-        imageId.put("imageTag", tag);
+      String echoedTag = echoLikeMoto ? repo.lastTagOn(image.digest()) : tag;
+      if (echoedTag != null) {
+        imageId.put("imageTag", echoedTag);
       }
       out.put(
           "imageManifest",
@@ -785,7 +857,7 @@ public final class FakeEcr implements AutoCloseable {
       }
       repo.images.putIfAbsent(digest, new StoredImage(bytes, mediaType, digest));
       if (tag != null) {
-        repo.tags.put(tag, digest);
+        repo.putTag(tag, digest);
       }
     }
     ObjectNode response = JSON.createObjectNode();
@@ -962,7 +1034,7 @@ public final class FakeEcr implements AutoCloseable {
             failure(failures, id, "ImageNotFound", "Requested image not found");
             continue;
           }
-          repo.tags.remove(tag);
+          repo.removeTag(tag);
           // As ECR: an image whose last tag goes is deleted, unless an index still needs it.
           if (!repo.tags.containsValue(d) && !referencedByIndex(repo, d)) {
             repo.images.remove(d);
@@ -992,7 +1064,7 @@ public final class FakeEcr implements AutoCloseable {
                   gone.add(t);
                 }
               });
-          gone.forEach(repo.tags::remove);
+          gone.forEach(repo::removeTag);
           ObjectNode out = deleted.addObject();
           out.put("imageDigest", d.toString());
         }
@@ -1020,6 +1092,13 @@ public final class FakeEcr implements AutoCloseable {
     request
         .path("imageTagMutabilityExclusionFilters")
         .forEach(f -> filters.add(f.path("filter").asText()));
+    String invalid = invalidFilters(filters);
+    if (invalid != null) {
+      throw EcrError.of(
+          "InvalidParameterException",
+          "Invalid parameter at 'imageTagMutabilityExclusionFilters' failed to satisfy constraint: "
+              + invalid);
+    }
     Repo repo = new Repo(name, request.path("imageTagMutability").asText("MUTABLE"), filters);
     if (repos.putIfAbsent(name, repo) != null) {
       throw EcrError.of(
@@ -1077,17 +1156,51 @@ public final class FakeEcr implements AutoCloseable {
     f.put("failureReason", reason);
   }
 
-  static Pattern wildcard(String filter) {
-    StringBuilder regex = new StringBuilder();
-    String[] parts = filter.split("\\*", -1);
-    for (int i = 0; i < parts.length; i++) {
-      if (i > 0) {
-        regex.append(".*");
+  /**
+   * ECR's WILDCARD filter: {@code *} stands for zero or more characters, any other character for
+   * itself. Matched here character by character, apart from the backend's own matcher (which builds
+   * a regular expression), so that each is held to ECR's documented examples on its own
+   * (WildcardFilterDocumentedExamplesTest), not to the other.
+   */
+  public static boolean wildcardMatches(String filter, String tag) {
+    int f = 0;
+    int t = 0;
+    int star = -1; // the last '*' seen in the filter
+    int resume = 0; // where in the tag that '*' stops matching
+    while (t < tag.length()) {
+      if (f < filter.length() && filter.charAt(f) == '*') {
+        star = f++;
+        resume = t;
+      } else if (f < filter.length() && filter.charAt(f) == tag.charAt(t)) {
+        f++;
+        t++;
+      } else if (star >= 0) {
+        f = star + 1; // let the '*' take one more character
+        t = ++resume;
+      } else {
+        return false;
       }
-      regex.append(Pattern.quote(parts[i]));
     }
-    return Pattern.compile(regex.toString());
+    while (f < filter.length() && filter.charAt(f) == '*') {
+      f++;
+    }
+    return f == filter.length();
   }
+
+  /** The filters ECR accepts: 1 to 5, each of 1 to 128 of {@code [0-9a-zA-Z._*-]}. */
+  private static String invalidFilters(List<String> filters) {
+    if (filters.size() > 5) {
+      return "at most 5 imageTagMutabilityExclusionFilters";
+    }
+    for (String f : filters) {
+      if (!VALID_FILTER.matcher(f).matches()) {
+        return "filter '" + f + "' must match ^[0-9a-zA-Z._*-]{1,128}$";
+      }
+    }
+    return null;
+  }
+
+  private static final Pattern VALID_FILTER = Pattern.compile("[0-9a-zA-Z._*-]{1,128}");
 
   private static byte[] sha256(byte[] bytes) {
     try {

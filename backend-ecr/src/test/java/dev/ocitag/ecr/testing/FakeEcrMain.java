@@ -7,13 +7,16 @@ import dev.ocitag.core.testing.TestImages;
  * Runs {@link FakeEcr} as a process, for demonstrations, the CLI's tests and the benchmark:
  *
  * <pre>
- * java -cp ... dev.ocitag.ecr.testing.FakeEcrMain [--port N] [--latency MS] [--bench-repos N]
+ * java -cp ... dev.ocitag.ecr.testing.FakeEcrMain [--port N] [--latency MS] [--bench-repos N] [--moto]
  * </pre>
  *
- * It prints {@code endpoint http://127.0.0.1:PORT} when ready and serves until killed. Clients sign
- * with {@code AWS_ACCESS_KEY_ID=}{@value FakeEcr#ACCESS_KEY} and {@code AWS_SECRET_ACCESS_KEY=}
- * {@value FakeEcr#SECRET_KEY}. Seeded repositories (every one has {@code src}, an OCI manifest with
- * odd indentation and a trailing newline):
+ * ({@code --moto}: BatchGetImage answers as moto and LocalStack do, see {@link
+ * FakeEcr#echoLikeMoto}.)
+ *
+ * <p>It prints {@code endpoint http://127.0.0.1:PORT} when ready and serves until killed. Clients
+ * sign with {@code AWS_ACCESS_KEY_ID=}{@value FakeEcr#ACCESS_KEY} and {@code
+ * AWS_SECRET_ACCESS_KEY=} {@value FakeEcr#SECRET_KEY}. Seeded repositories (every one has {@code
+ * src}, an OCI manifest with odd indentation and a trailing newline):
  *
  * <ul>
  *   <li>{@code app} (MUTABLE): {@code old} (another image), {@code multi} (OCI index), {@code list}
@@ -32,19 +35,23 @@ public final class FakeEcrMain {
     int port = 0;
     int latency = 0;
     int benchRepos = 0;
+    boolean moto = false;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--port" -> port = Integer.parseInt(args[++i]);
         case "--latency" -> latency = Integer.parseInt(args[++i]);
         case "--bench-repos" -> benchRepos = Integer.parseInt(args[++i]);
+        case "--moto" -> moto = true;
         default -> {
-          System.err.println("usage: FakeEcrMain [--port N] [--latency MS] [--bench-repos N]");
+          System.err.println(
+              "usage: FakeEcrMain [--port N] [--latency MS] [--bench-repos N] [--moto]");
           System.exit(2);
         }
       }
     }
     FakeEcr fake = FakeEcr.start(port);
     fake.latency(latency);
+    fake.echoLikeMoto(moto);
     TestImage src = TestImages.ociImage("demo");
     TestImage other = TestImages.dockerImage("demo-other");
 

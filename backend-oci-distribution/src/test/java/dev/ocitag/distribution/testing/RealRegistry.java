@@ -2,11 +2,14 @@ package dev.ocitag.distribution.testing;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
+import com.github.dockerjava.api.model.ExposedPort;
+import com.github.dockerjava.api.model.PortBinding;
+import com.github.dockerjava.api.model.Ports;
 import dev.ocitag.core.ImageRef;
 import java.io.IOException;
 import java.net.HttpURLConnection;
-import java.net.ServerSocket;
 import java.net.URI;
+import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,21 +21,40 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import javax.net.ssl.HttpsURLConnection;
+import javax.net.ssl.SSLContext;
+import okhttp3.tls.HandshakeCertificates;
+import okhttp3.tls.HeldCertificate;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.mindrot.jbcrypt.BCrypt;
+import org.testcontainers.DockerClientFactory;
+import org.testcontainers.containers.ContainerLaunchException;
+import org.testcontainers.containers.GenericContainer;
+import org.testcontainers.containers.wait.strategy.WaitStrategy;
+import org.testcontainers.containers.wait.strategy.WaitStrategyTarget;
+import org.testcontainers.images.builder.Transferable;
+import org.testcontainers.utility.DockerImageName;
 
 /**
- * A real distribution registry ({@code docker-registry}, the Debian package of
- * distribution/registry 2.x) on a free 127.0.0.1 port, its storage in a temporary directory, for
- * the tests of a class: register it as a static {@code @RegisterExtension} field.
+ * A real distribution registry, the {@code registry:2} image started through Testcontainers, its
+ * port published on 127.0.0.1 only, its storage inside the container, for the tests of a class:
+ * register it as a static {@code @RegisterExtension} field.
  *
  * <p>Modes: {@link #open()} (anonymous), {@link #basic()} (htpasswd, user {@link #USER}), {@link
- * #token()} (Bearer tokens from a {@link TokenServer} in the test, signed with a key whose
- * certificate the registry trusts). Where the binary is missing the tests are skipped, except with
- * {@code CI=true}, where they fail.
+ * #token()} (Bearer tokens from a {@link TokenServer} in the test JVM, signed with a key whose
+ * certificate the registry trusts; clients reach the token server on 127.0.0.1, the registry never
+ * calls it). Each can serve HTTPS: {@link #tls()} (a leaf certificate signed by a CA generated for
+ * the run, see {@link #caPem()}) or {@link #mutualTls()} (clients must also show a certificate
+ * signed by that CA).
+ *
+ * <p>The config, htpasswd file, token certificate and TLS files are copied into the container, so
+ * Docker Hub's {@code registry:2} serves the tests as well as the one {@code .ci/podman.sh} builds
+ * from Debian's docker-registry. {@code OCITAG_REGISTRY_IMAGE} names another image. Without a
+ * container engine (Testcontainers finds none: {@code DOCKER_HOST}, the Docker socket) the tests
+ * are skipped, except with {@code CI=true}, where they fail.
  *
  * <p>Outside JUnit, {@link #start()} and {@link #stop()} do the same.
  */
@@ -45,6 +67,15 @@ public final class RealRegistry implements BeforeAllCallback, AfterAllCallback {
 
   public static final String READER_PASSWORD = "reader-pw";
 
+  /** A name the TLS certificate holds besides localhost and 127.0.0.1. */
+  public static final String TLS_NAME = "registry.ocitag.test";
+
+  /** The label with the process id of the JVM that started a container, for .ci/podman.sh clean. */
+  public static final String PID_LABEL = "dev.ocitag.test.pid";
+
+  private static final int PORT = 5000;
+  private static final String CONFIG = "/etc/docker/registry/config.yml";
+
   public enum Mode {
     OPEN,
     BASIC,
@@ -53,10 +84,14 @@ public final class RealRegistry implements BeforeAllCallback, AfterAllCallback {
 
   private final Mode mode;
   private boolean deleteEnabled = true;
+  private boolean tls;
+  private boolean clientCertificates;
   private Path dir;
-  private Process process;
+  private GenericContainer<?> container;
   private int port;
   private TokenServer tokenServer;
+  private SSLContext sslContext;
+  private HttpClient httpClient;
 
   private RealRegistry(Mode mode) {
     this.mode = mode;
@@ -80,8 +115,36 @@ public final class RealRegistry implements BeforeAllCallback, AfterAllCallback {
     return this;
   }
 
+  /**
+   * Serves HTTPS with a certificate for localhost, 127.0.0.1 and {@link #TLS_NAME}, signed by a CA
+   * generated at {@link #start()}: {@link #caPem()}, {@link #certDir()}, {@link #sslContext()}.
+   */
+  public RealRegistry tls() {
+    this.tls = true;
+    return this;
+  }
+
+  /**
+   * {@link #tls()}, and the registry refuses clients without a certificate signed by the same CA:
+   * {@link #clientCertificatePem()} and {@link #clientKeyPem()}.
+   */
+  public RealRegistry mutualTls() {
+    this.tls = true;
+    this.clientCertificates = true;
+    return this;
+  }
+
   public Mode mode() {
     return mode;
+  }
+
+  public boolean isTls() {
+    return tls;
+  }
+
+  /** {@code https} in TLS mode, else {@code http}. */
+  public String scheme() {
+    return tls ? "https" : "http";
   }
 
   /** {@code 127.0.0.1:PORT}. */
@@ -91,6 +154,11 @@ public final class RealRegistry implements BeforeAllCallback, AfterAllCallback {
 
   public int port() {
     return port;
+  }
+
+  /** {@code http(s)://127.0.0.1:PORT} and the path, such as {@code url("/v2/")}. */
+  public URI url(String path) {
+    return URI.create(scheme() + "://" + host() + path);
   }
 
   /** A reference on this registry, such as {@code ref("app:1.0")}. */
@@ -107,11 +175,62 @@ public final class RealRegistry implements BeforeAllCallback, AfterAllCallback {
     return Optional.ofNullable(tokenServer);
   }
 
+  /** The test CA's certificate (PEM) in TLS mode, as {@code --ca-file} takes it. */
+  public Path caPem() {
+    requireTls();
+    return dir.resolve("certs/ca.crt");
+  }
+
+  /**
+   * A directory as skopeo's (containers/image's) {@code --cert-dir} takes it: {@code ca.crt}, and
+   * with {@link #mutualTls()} {@code client.cert} and {@code client.key}.
+   */
+  public Path certDir() {
+    requireTls();
+    return dir.resolve("certs");
+  }
+
+  /** The client certificate (PEM) that {@link #mutualTls()} accepts. */
+  public Path clientCertificatePem() {
+    requireTls();
+    return dir.resolve("certs/client.cert");
+  }
+
+  /** The client certificate's private key (PKCS#8 PEM). */
+  public Path clientKeyPem() {
+    requireTls();
+    return dir.resolve("certs/client.key");
+  }
+
+  /**
+   * Trusts the test CA only (not the JDK's roots) and, for {@link #mutualTls()}, shows the client
+   * certificate.
+   */
+  public SSLContext sslContext() {
+    requireTls();
+    return sslContext;
+  }
+
+  /** A JDK HTTP/1.1 client for this registry: plain, or trusting only the test CA. */
+  public HttpClient httpClient() {
+    return httpClient;
+  }
+
+  private void requireTls() {
+    if (!tls || dir == null) {
+      throw new IllegalStateException("not a started TLS registry");
+    }
+  }
+
   /** The registry's log so far, for failure messages. */
   public String log() {
+    GenericContainer<?> c = container;
+    if (c == null || c.getContainerId() == null) {
+      return "(no registry container)";
+    }
     try {
-      return Files.readString(dir.resolve("registry.log"));
-    } catch (IOException e) {
+      return c.getLogs();
+    } catch (RuntimeException e) {
       return "(no log: " + e + ")";
     }
   }
@@ -151,11 +270,12 @@ public final class RealRegistry implements BeforeAllCallback, AfterAllCallback {
 
   @Override
   public void beforeAll(ExtensionContext context) throws Exception {
-    Path binary = findBinary();
-    if (binary == null) {
+    if (!engineAvailable()) {
       String why =
-          "no registry binary (docker-registry, from the Debian package docker-registry;"
-              + " ./test.sh installs it); set OCITAG_REGISTRY_BIN to another one";
+          "no container engine for "
+              + image()
+              + " (Testcontainers found none: no DOCKER_HOST, no Docker socket); ./test.sh sets up"
+              + " podman (as root), by hand: eval \"$(.ci/podman.sh up)\"";
       if ("true".equalsIgnoreCase(System.getenv("CI"))) {
         fail("CI=true and " + why);
       }
@@ -169,42 +289,42 @@ public final class RealRegistry implements BeforeAllCallback, AfterAllCallback {
     stop();
   }
 
-  /**
-   * The registry binary: {@code OCITAG_REGISTRY_BIN} when set, else docker-registry or registry.
-   */
-  public static Path findBinary() {
-    String env = System.getenv("OCITAG_REGISTRY_BIN");
-    if (env != null && !env.isBlank()) {
-      // set: that binary or none (so a run can also check what happens without one)
-      return Files.isExecutable(Path.of(env)) ? Path.of(env) : null;
-    }
-    String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin");
-    for (String d : (path + ":/usr/bin:/usr/local/bin").split(":")) {
-      for (String name : List.of("docker-registry", "registry")) {
-        Path p = Path.of(d.isEmpty() ? "." : d, name);
-        if (Files.isRegularFile(p) && Files.isExecutable(p)) {
-          return p;
-        }
-      }
-    }
-    return null;
+  /** Whether Testcontainers reaches a Docker API (podman's or Docker's). */
+  public static boolean engineAvailable() {
+    return DockerClientFactory.instance().isDockerAvailable();
+  }
+
+  /** {@code OCITAG_REGISTRY_IMAGE}, else {@code registry:2}. */
+  public static String image() {
+    String env = System.getenv("OCITAG_REGISTRY_IMAGE");
+    return env != null && !env.isBlank() ? env : "registry:2";
   }
 
   /** Starts the registry (and the token server) and waits until it answers. */
   public void start() throws Exception {
-    Path binary = findBinary();
-    if (binary == null) {
-      throw new IllegalStateException("no docker-registry binary");
-    }
     dir = Files.createTempDirectory("ocitag-registry-");
+    GenericContainer<?> c =
+        new GenericContainer<>(DockerImageName.parse(image()))
+            .withExposedPorts(PORT)
+            .withLabel(PID_LABEL, Long.toString(ProcessHandle.current().pid()))
+            // 127.0.0.1 only, on a port the engine picks: nothing outside the machine reaches it
+            .withCreateContainerCmdModifier(
+                cmd ->
+                    cmd.getHostConfig()
+                        .withPortBindings(
+                            new PortBinding(
+                                Ports.Binding.bindIp("127.0.0.1"), ExposedPort.tcp(PORT))))
+            .waitingFor(new Answers())
+            .withStartupAttempts(2);
     String auth = "";
     if (mode == Mode.BASIC) {
       String htpasswd = USER + ":" + BCrypt.hashpw(PASSWORD, BCrypt.gensalt(6)) + "\n";
-      Files.writeString(dir.resolve("htpasswd"), htpasswd);
-      auth =
-          "auth:\n  htpasswd:\n    realm: ocitag-test\n    path: " + dir.resolve("htpasswd") + "\n";
+      c.withCopyToContainer(Transferable.of(htpasswd), "/auth/htpasswd");
+      auth = "auth:\n  htpasswd:\n    realm: ocitag-test\n    path: /auth/htpasswd\n";
     } else if (mode == Mode.TOKEN) {
       tokenServer = TokenServer.start(dir);
+      c.withCopyToContainer(
+          Transferable.of(Files.readAllBytes(tokenServer.certificatePem())), "/auth/token.pem");
       auth =
           "auth:\n  token:\n    realm: "
               + tokenServer.realm()
@@ -212,85 +332,156 @@ public final class RealRegistry implements BeforeAllCallback, AfterAllCallback {
               + TokenServer.SERVICE
               + "\n    issuer: "
               + TokenServer.ISSUER
-              + "\n    rootcertbundle: "
-              + tokenServer.certificatePem()
-              + "\n";
+              + "\n    rootcertbundle: /auth/token.pem\n";
     }
-    Exception last = null;
-    for (int attempt = 0; attempt < 3; attempt++) {
-      port = freePort();
-      String config =
-          "version: 0.1\n"
-              + "log:\n  level: warn\n  accesslog:\n    disabled: true\n"
-              + "storage:\n  filesystem:\n    rootdirectory: "
-              + dir.resolve("storage")
-              + "\n  delete:\n    enabled: "
-              + deleteEnabled
-              + "\n  maintenance:\n    uploadpurging:\n      enabled: false\n"
-              + "http:\n  addr: 127.0.0.1:"
-              + port
-              + "\n  secret: ocitag-test-secret\n"
-              + auth;
-      Path configFile = dir.resolve("config.yml");
-      Files.writeString(configFile, config);
-      process =
-          new ProcessBuilder(binary.toString(), "serve", configFile.toString())
-              .redirectErrorStream(true)
-              .redirectOutput(dir.resolve("registry.log").toFile())
-              .start();
-      try {
-        awaitReady(Duration.ofSeconds(15));
-        return;
-      } catch (Exception e) {
-        last = e;
-        process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+    String http = "http:\n  addr: :" + PORT + "\n  secret: ocitag-test-secret\n";
+    if (tls) {
+      http += tlsFiles(c);
+    }
+    httpClient = httpClientFor(tls ? sslContext : null);
+    String config =
+        "version: 0.1\n"
+            + "log:\n  level: warn\n  accesslog:\n    disabled: true\n"
+            + "storage:\n  filesystem:\n    rootdirectory: /var/lib/registry\n"
+            + "  delete:\n    enabled: "
+            + deleteEnabled
+            + "\n  maintenance:\n    uploadpurging:\n      enabled: false\n"
+            + http
+            + auth;
+    c.withCopyToContainer(Transferable.of(config), CONFIG);
+    container = c;
+    try {
+      c.start();
+    } catch (RuntimeException e) {
+      stop();
+      Throwable cause = e;
+      while (cause.getCause() != null) {
+        cause = cause.getCause();
       }
+      throw new IllegalStateException(
+          "the registry (" + image() + ") did not start: " + cause.getMessage(), e);
     }
-    throw new IllegalStateException("the registry did not start: " + last + "\n" + log(), last);
   }
 
-  private void awaitReady(Duration timeout) throws Exception {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (System.nanoTime() < deadline) {
-      if (!process.isAlive()) {
-        throw new IllegalStateException("the registry exited with " + process.exitValue());
-      }
-      try {
-        HttpURLConnection c =
-            (HttpURLConnection) URI.create("http://" + host() + "/v2/").toURL().openConnection();
-        c.setConnectTimeout(500);
-        c.setReadTimeout(2000);
-        int code = c.getResponseCode();
-        c.disconnect();
-        if (code == 200 || code == 401) {
-          return;
+  /**
+   * A CA, the registry's leaf certificate and (for mutual TLS) a client certificate: PEM files in
+   * {@link #certDir()} for the test's clients, copies in the container for the registry.
+   */
+  private String tlsFiles(GenericContainer<?> c) throws IOException {
+    HeldCertificate ca =
+        new HeldCertificate.Builder()
+            .certificateAuthority(0)
+            .commonName("ocitag test CA")
+            .duration(7, TimeUnit.DAYS)
+            .build();
+    HeldCertificate leaf =
+        new HeldCertificate.Builder()
+            .signedBy(ca)
+            .commonName(TLS_NAME)
+            .addSubjectAlternativeName("localhost")
+            .addSubjectAlternativeName("127.0.0.1")
+            .addSubjectAlternativeName(TLS_NAME)
+            .duration(7, TimeUnit.DAYS)
+            .build();
+    HeldCertificate client =
+        new HeldCertificate.Builder()
+            .signedBy(ca)
+            .commonName("ocitag test client")
+            .duration(7, TimeUnit.DAYS)
+            .build();
+    Path certs = Files.createDirectories(dir.resolve("certs"));
+    Files.writeString(certs.resolve("ca.crt"), ca.certificatePem());
+    HandshakeCertificates.Builder trust =
+        new HandshakeCertificates.Builder().addTrustedCertificate(ca.certificate());
+    if (clientCertificates) {
+      Files.writeString(certs.resolve("client.cert"), client.certificatePem());
+      Files.writeString(certs.resolve("client.key"), client.privateKeyPkcs8Pem());
+      trust.heldCertificate(client);
+    }
+    sslContext = trust.build().sslContext();
+    c.withCopyToContainer(Transferable.of(leaf.certificatePem()), "/certs/registry.crt");
+    c.withCopyToContainer(Transferable.of(leaf.privateKeyPkcs8Pem()), "/certs/registry.key");
+    String config = "  tls:\n    certificate: /certs/registry.crt\n    key: /certs/registry.key\n";
+    if (clientCertificates) {
+      c.withCopyToContainer(Transferable.of(ca.certificatePem()), "/certs/client-ca.crt");
+      config += "    clientcas:\n      - /certs/client-ca.crt\n";
+    }
+    return config;
+  }
+
+  private static HttpClient httpClientFor(SSLContext ssl) {
+    HttpClient.Builder b =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(10));
+    if (ssl != null) {
+      b.sslContext(ssl);
+    }
+    return b.build();
+  }
+
+  /**
+   * Ready when {@code GET /v2/} answers 200 or 401 through the test's own TLS set-up (the CA only,
+   * the client certificate), so a registry that serves the wrong certificate never gets ready.
+   */
+  private final class Answers implements WaitStrategy {
+    private Duration timeout = Duration.ofSeconds(60);
+
+    @Override
+    public void waitUntilReady(WaitStrategyTarget target) {
+      port = target.getMappedPort(PORT);
+      long deadline = System.nanoTime() + timeout.toNanos();
+      String last = "no answer";
+      while (System.nanoTime() < deadline) {
+        if (!target.isRunning()) {
+          throw new ContainerLaunchException("the registry exited:\n" + target.getLogs());
         }
-      } catch (IOException e) {
-        // not listening yet
+        try {
+          HttpURLConnection c = (HttpURLConnection) url("/v2/").toURL().openConnection();
+          if (c instanceof HttpsURLConnection https) {
+            https.setSSLSocketFactory(sslContext.getSocketFactory());
+          }
+          c.setConnectTimeout(1000);
+          c.setReadTimeout(2000);
+          int code = c.getResponseCode();
+          c.disconnect();
+          if (code == 200 || code == 401) {
+            return;
+          }
+          last = "HTTP " + code;
+        } catch (IOException e) {
+          last = e.toString(); // not listening yet
+        }
+        try {
+          Thread.sleep(50);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new ContainerLaunchException("interrupted");
+        }
       }
-      Thread.sleep(50);
+      throw new ContainerLaunchException(
+          "the registry did not answer on "
+              + url("/v2/")
+              + " in "
+              + timeout
+              + ": "
+              + last
+              + "\n"
+              + target.getLogs());
     }
-    throw new IllegalStateException("the registry did not answer on " + host() + " in " + timeout);
+
+    @Override
+    public WaitStrategy withStartupTimeout(Duration startupTimeout) {
+      this.timeout = startupTimeout;
+      return this;
+    }
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
-  }
-
-  /** Stops the registry and the token server and removes the storage. */
+  /** Stops the registry and the token server and removes the container and the temporary files. */
   public void stop() {
-    if (process != null) {
-      process.destroy();
-      try {
-        if (!process.waitFor(5, TimeUnit.SECONDS)) {
-          process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      process = null;
+    if (container != null) {
+      container.stop();
+      container = null;
     }
     if (tokenServer != null) {
       tokenServer.close();
@@ -302,6 +493,7 @@ public final class RealRegistry implements BeforeAllCallback, AfterAllCallback {
       } catch (IOException e) {
         // a temp dir left behind is harmless
       }
+      dir = null;
     }
   }
 }

@@ -5,7 +5,6 @@ import dev.ocitag.core.ImageRef;
 import dev.ocitag.core.testing.TestImage;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -13,16 +12,11 @@ import java.util.Map;
 
 /**
  * Pushes test images into a {@link RealRegistry} through the distribution API with the JDK's own
- * HTTP client, independently of the backend under test: blobs by monolithic upload (POST, then PUT
- * with the digest), then the manifest's exact bytes.
+ * HTTP client (over TLS trusting only the test CA in TLS mode), independently of the backend under
+ * test: blobs by monolithic upload (POST, then PUT with the digest), then the manifest's exact
+ * bytes.
  */
 public final class RegistrySeeder {
-  private static final HttpClient HTTP =
-      HttpClient.newBuilder()
-          .version(HttpClient.Version.HTTP_1_1)
-          .connectTimeout(Duration.ofSeconds(10))
-          .build();
-
   private RegistrySeeder() {}
 
   /** Seeds the image (children of an index first) under {@code tag}, or by digest when null. */
@@ -45,7 +39,7 @@ public final class RegistrySeeder {
   }
 
   private static URI uri(RealRegistry registry, ImageRef repo, String rest) {
-    return URI.create("http://" + registry.host() + "/v2/" + repo.repository() + "/" + rest);
+    return registry.url("/v2/" + repo.repository() + "/" + rest);
   }
 
   private static HttpRequest.Builder request(URI uri, String auth) {
@@ -61,29 +55,35 @@ public final class RegistrySeeder {
       throws IOException, InterruptedException {
     URI blob = uri(registry, repo, "blobs/" + digest);
     HttpResponse<Void> head =
-        HTTP.send(
-            request(blob, auth).method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
-            HttpResponse.BodyHandlers.discarding());
+        registry
+            .httpClient()
+            .send(
+                request(blob, auth).method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.discarding());
     if (head.statusCode() == 200) {
       return;
     }
     HttpResponse<String> start =
-        HTTP.send(
-            request(uri(registry, repo, "blobs/uploads/"), auth)
-                .POST(HttpRequest.BodyPublishers.noBody())
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
+        registry
+            .httpClient()
+            .send(
+                request(uri(registry, repo, "blobs/uploads/"), auth)
+                    .POST(HttpRequest.BodyPublishers.noBody())
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
     expect(start, 202, "start upload of " + digest);
     String location = start.headers().firstValue("Location").orElseThrow();
-    URI upload = URI.create("http://" + registry.host() + "/").resolve(location);
+    URI upload = registry.url("/").resolve(location);
     String sep = upload.getRawQuery() == null ? "?" : "&";
     HttpResponse<String> put =
-        HTTP.send(
-            request(URI.create(upload + sep + "digest=" + digest), auth)
-                .header("Content-Type", "application/octet-stream")
-                .PUT(HttpRequest.BodyPublishers.ofByteArray(bytes))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
+        registry
+            .httpClient()
+            .send(
+                request(URI.create(upload + sep + "digest=" + digest), auth)
+                    .header("Content-Type", "application/octet-stream")
+                    .PUT(HttpRequest.BodyPublishers.ofByteArray(bytes))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
     expect(put, 201, "upload of " + digest);
   }
 
@@ -97,12 +97,14 @@ public final class RegistrySeeder {
       String auth)
       throws IOException, InterruptedException {
     HttpResponse<String> put =
-        HTTP.send(
-            request(uri(registry, repo, "manifests/" + reference), auth)
-                .header("Content-Type", mediaType)
-                .PUT(HttpRequest.BodyPublishers.ofByteArray(bytes))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
+        registry
+            .httpClient()
+            .send(
+                request(uri(registry, repo, "manifests/" + reference), auth)
+                    .header("Content-Type", mediaType)
+                    .PUT(HttpRequest.BodyPublishers.ofByteArray(bytes))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
     expect(put, 201, "push of manifest " + reference);
   }
 

@@ -41,7 +41,14 @@ public final class Skopeo {
 
   /** The raw manifest bytes of {@code ref} as skopeo reads them (with the test credentials). */
   public static byte[] inspectRaw(RealRegistry registry, ImageRef ref) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of("skopeo", "inspect", "--raw", "--tls-verify=false"));
+    List<String> cmd = new ArrayList<>(List.of("skopeo", "inspect", "--raw"));
+    if (registry.isTls()) {
+      // verifies the registry's certificate against the test CA (and shows the client certificate)
+      cmd.add("--cert-dir");
+      cmd.add(registry.certDir().toString());
+    } else {
+      cmd.add("--tls-verify=false"); // plain HTTP
+    }
     if (registry.mode() != RealRegistry.Mode.OPEN) {
       cmd.add("--creds");
       cmd.add(RealRegistry.USER + ":" + RealRegistry.PASSWORD);

@@ -189,12 +189,23 @@ public final class TagEngine {
       if (previous != null && options.noOverwrite()) {
         return blocked(target, previous, "tag exists on another image and --no-overwrite is set");
       }
-      if (previous != null && backend instanceof TagPolicy policy && !policy.mayOverwrite(target)) {
-        return blocked(target, previous, "the repository's tags are immutable");
+      String unknownPolicy = null;
+      if (previous != null && backend instanceof TagPolicy policy) {
+        TagPolicy.Overwrite answer = policy.mayOverwrite(target);
+        if (answer.verdict() == TagPolicy.Overwrite.Verdict.NO) {
+          return blocked(target, previous, "the repository's tags are immutable");
+        }
+        if (answer.verdict() == TagPolicy.Overwrite.Verdict.UNKNOWN) {
+          // Not known in advance: the write decides, and a refusal still ends as blocked.
+          unknownPolicy =
+              "the repository's tag policy is unknown ("
+                  + answer.why()
+                  + "); the write decides whether the tag may move";
+        }
       }
       Outcome outcome = previous == null ? Outcome.CREATED : Outcome.MOVED;
       if (options.dryRun()) {
-        return new TagResult(target, outcome, wanted, previous, null, null);
+        return new TagResult(target, outcome, wanted, previous, unknownPolicy, null);
       }
       Digest stored = backend.put(target, manifest);
       if (!wanted.equals(stored)) {

@@ -107,7 +107,7 @@ public final class InMemoryBackend implements TagBackend, TagPolicy {
   }
 
   @Override
-  public boolean mayOverwrite(ImageRef target) {
-    return !immutable;
+  public Overwrite mayOverwrite(ImageRef target) {
+    return Overwrite.of(!immutable);
   }
 }

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# The repository launcher (./ocitag) as users meet it, on a copy of the built CLI in a temporary
+# "repository": run through a symbolic link with neither flock nor `readlink -f`; a JDK change
+# retrains the class data archive; a failing training run is not retried on every command; a Java
+# older than 17 gets one clear line. Needs the CLI built (cli/target/ocitag.jar) and Temurin 25 or
+# another second JDK (OCITAG_SECOND_JDK) for the JDK change.
+# Prints "N passed, N failed" and exits non-zero on any failure.
+set -uo pipefail
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../../.." && pwd)"
+second_jdk="${OCITAG_SECOND_JDK:-/usr/lib/jvm/temurin-25-jdk-amd64}"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+passed=0
+failed=0
+check() { # check NAME CONDITION-EXIT-CODE [DETAIL]
+  if [ "$2" = 0 ]; then passed=$((passed + 1)); echo "ok   $1"; else failed=$((failed + 1)); echo "FAIL $1${3:+: $3}"; fi
+}
+
+[ -f "$repo/cli/target/ocitag.jar" ] || { echo "launcher-test: build the CLI first (mvn package)" >&2; exit 1; }
+copy="$work/repo"
+mkdir -p "$copy/cli/target" "$copy/examples"
+cp "$repo/ocitag" "$copy/ocitag"
+cp -r "$repo/examples/hello" "$copy/examples/hello"
+cp -r "$repo/cli/target/ocitag.jar" "$repo/cli/target/lib" "$copy/cli/target/"
+touch "$copy/cli/target/ocitag.jar"
+target="$copy/cli/target"
+layout="oci:$copy/examples/hello:latest"
+real_java="$(command -v java)"
+
+# 1. no flock, a readlink without -f, started through a link from another directory
+bin="$work/bin"
+mkdir -p "$bin" "$work/elsewhere"
+for tool in bash env find mkdir rmdir sleep sed rm mv touch tail cat timeout dirname; do
+  p="$(command -v "$tool")" && ln -s "$p" "$bin/$tool"
+done
+cat >"$bin/readlink" <<EOF
+#!$(command -v bash)
+[ "\$1" = -f ] && { echo "readlink: illegal option -- f" >&2; exit 1; }
+exec $(command -v readlink) "\$@"
+EOF
+chmod +x "$bin/readlink"
+ln -s "$copy/ocitag" "$work/elsewhere/ocitag"
+jdk="$(dirname "$(dirname "$(readlink -f "$real_java")")")"
+out="$(cd / && PATH="$bin" JAVA_HOME="$jdk" "$work/elsewhere/ocitag" digest "$layout" 2>&1)"
+expected="sha256:$(sha256sum <"$copy/examples/hello/blobs/sha256/7143580665883bf4a770e8582aa3e742a246d8cdab57fac0870c6163a760f70a" | cut -d' ' -f1)"
+[ "$out" = "$expected" ]
+check "runs through a link without flock or readlink -f" $? "$out"
+[ -f "$target/ocitag.jsa" ] && [ ! -d "$target/.launcher.lock.d" ]
+check "trains the archive with the directory lock, and releases it" $?
+
+# 2. a JDK change retrains; the archive says which JDK made it
+if [ -x "$second_jdk/bin/java" ]; then
+  before="$(sed -n 2p "$target/ocitag.jsa.java")"
+  JAVA_HOME="$second_jdk" "$copy/ocitag" digest "$layout" >/dev/null 2>&1
+  after="$(sed -n 2p "$target/ocitag.jsa.java")"
+  [ "$before" != "$after" ] && [ "$after" = "$(readlink -f "$second_jdk/bin/java")" ]
+  check "a JDK change retrains the archive" $? "$before -> $after"
+  stamp="$(stat -c %Y.%s "$target/ocitag.jsa")"
+  JAVA_HOME="$second_jdk" "$copy/ocitag" digest "$layout" >/dev/null 2>&1
+  [ "$stamp" = "$(stat -c %Y.%s "$target/ocitag.jsa")" ]
+  check "the same JDK again does not retrain" $?
+else
+  [ "${CI:-}" != true ]
+  check "a second JDK for the JDK change test ($second_jdk)" $? "missing"
+fi
+
+# 3. a failing training run is tried once, not on every command
+fake="$work/jdk-failing"
+mkdir -p "$fake/bin"
+cat >"$fake/bin/java" <<EOF
+#!$(command -v bash)
+for a in "\$@"; do
+  case \$a in -XX:ArchiveClassesAtExit=*) echo x >>"$work/trainings"; exit 1 ;; esac
+done
+exec "$real_java" "\$@"
+EOF
+chmod +x "$fake/bin/java"
+rm -f "$work/trainings"
+err1="$(JAVA_HOME="$fake" "$copy/ocitag" digest "$layout" 2>&1 >/dev/null)"
+out2="$(JAVA_HOME="$fake" "$copy/ocitag" digest "$layout" 2>"$work/err2")"
+[ "$(wc -l <"$work/trainings")" = 1 ] && [ "$out2" = "$expected" ] && [ ! -s "$work/err2" ]
+check "a failed training is not retried on the next command, which still runs" $? \
+  "trainings: $(wc -l <"$work/trainings"); second run: $out2 $(cat "$work/err2")"
+[[ $err1 == *"making the class data archive failed"* ]] && [ "$(wc -l <<<"$err1")" = 1 ]
+check "the failed training says so in one line" $? "$err1"
+
+# 4. a Java older than 17 gets one clear line and exit 1
+old="$work/jdk-old"
+mkdir -p "$old/bin"
+cat >"$old/bin/java" <<'EOF'
+#!/usr/bin/env bash
+printf 'Property settings:\n    java.home = /opt/jdk-11\n    java.specification.version = 11\n\nopenjdk version "11.0.2"\n' >&2
+exit 0
+EOF
+chmod +x "$old/bin/java"
+err="$(JAVA_HOME="$old" "$copy/ocitag" digest "$layout" 2>&1 >/dev/null)"
+code=$?
+[ $code = 1 ] && [[ $err == *"needs Java 17 or newer"*"Java 11"* ]] && [ "$(wc -l <<<"$err")" = 1 ]
+check "Java 11 is refused in one line with exit 1" $? "exit $code: $err"
+
+echo "launcher: $passed passed, $failed failed"
+[ "$failed" = 0 ]
