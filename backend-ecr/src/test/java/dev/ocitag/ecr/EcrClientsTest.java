@@ -15,7 +15,8 @@ import software.amazon.awssdk.services.ecr.endpoints.EcrEndpointProvider;
 
 class EcrClientsTest {
   private static final BackendOptions OPTIONS =
-      new BackendOptions(false, false, null, "us-east-1", null, null, "111122223333", 1, null);
+      new BackendOptions(
+          false, false, null, "us-east-1", null, null, "111122223333", 1, null, null, null);
 
   @Test
   void aHostReferenceWinsOverTheOptions() {

@@ -251,13 +251,33 @@ class EcrErrorsTest {
     BackendOptions o = EcrTesting.options(fake);
     BackendOptions own =
         new BackendOptions(
-            false, false, null, "us-east-1", null, o.endpointUrl(), FakeEcr.ACCOUNT, 1, null);
+            false,
+            false,
+            null,
+            "us-east-1",
+            null,
+            o.endpointUrl(),
+            FakeEcr.ACCOUNT,
+            1,
+            null,
+            null,
+            null);
     try (EcrBackend b = EcrBackend.open(ref(":src"), own)) {
       assertEquals(image.digest(), b.fetch(ref(":src")).digest());
     }
     BackendOptions other =
         new BackendOptions(
-            false, false, null, "us-east-1", null, o.endpointUrl(), "210987654321", 1, null);
+            false,
+            false,
+            null,
+            "us-east-1",
+            null,
+            o.endpointUrl(),
+            "210987654321",
+            1,
+            null,
+            null,
+            null);
     try (EcrBackend b = EcrBackend.open(ref(":src"), other)) {
       var e = assertThrows(OcitagException.NotFound.class, () -> b.fetch(ref(":src")));
       assertTrue(e.getMessage().contains("210987654321"), e.getMessage());
@@ -280,7 +300,8 @@ class EcrErrorsTest {
     EcrTesting.clearCredentials();
     BackendOptions o = EcrTesting.options(fake);
     BackendOptions profile =
-        new BackendOptions(false, false, null, null, "ocitag-demo", o.endpointUrl(), null, 1, null);
+        new BackendOptions(
+            false, false, null, null, "ocitag-demo", o.endpointUrl(), null, 1, null, null, null);
     withAwsConfig(
         dir,
         () -> {
@@ -307,7 +328,8 @@ class EcrErrorsTest {
         () -> {
           for (String profile : List.of("sso", "role", "nosuch")) {
             BackendOptions o =
-                new BackendOptions(false, false, null, null, profile, endpoint, null, 1, null);
+                new BackendOptions(
+                    false, false, null, null, profile, endpoint, null, 1, null, null, null);
             OcitagException e =
                 assertThrows(
                     OcitagException.class,
@@ -331,12 +353,14 @@ class EcrErrorsTest {
   void aBadRegistryIdOrEndpointIsInvalidInput() {
     BackendOptions o = EcrTesting.options(fake);
     BackendOptions badId =
-        new BackendOptions(false, false, null, "us-east-1", null, o.endpointUrl(), "12ab", 1, null);
+        new BackendOptions(
+            false, false, null, "us-east-1", null, o.endpointUrl(), "12ab", 1, null, null, null);
     assertThrows(
         OcitagException.InvalidInput.class,
         () -> EcrBackend.open(ImageRef.parse("ecr:r:t"), badId));
     BackendOptions badUrl =
-        new BackendOptions(false, false, null, "us-east-1", null, "ftp://x", null, 1, null);
+        new BackendOptions(
+            false, false, null, "us-east-1", null, "ftp://x", null, 1, null, null, null);
     var e =
         assertThrows(
             OcitagException.InvalidInput.class,

@@ -43,7 +43,9 @@ class EcrLiveTest {
             null,
             null,
             4,
-            System.out::println);
+            System.out::println,
+            null,
+            null);
     String tag = "ocitag-live-" + System.currentTimeMillis();
     try (EcrBackend backend = EcrBackend.open(source, options)) {
       Manifest manifest = backend.fetch(source);

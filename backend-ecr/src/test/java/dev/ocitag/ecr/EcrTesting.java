@@ -41,7 +41,9 @@ final class EcrTesting {
         fake.endpoint(),
         null,
         8,
-        debug == null ? null : debug::add);
+        debug == null ? null : debug::add,
+        null,
+        null);
   }
 
   static List<String> debugLines() {

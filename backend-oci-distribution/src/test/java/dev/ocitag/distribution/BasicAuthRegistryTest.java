@@ -48,7 +48,7 @@ class BasicAuthRegistryTest extends RegistryContractTest {
     List<String> debug = new ArrayList<>();
     BackendOptions empty =
         new BackendOptions(
-            false, false, temp.resolve("empty"), null, null, null, null, 8, debug::add);
+            false, false, temp.resolve("empty"), null, null, null, null, 8, debug::add, null, null);
     try (TagBackend anonymous = open(empty)) {
       OcitagException.Denied e =
           assertThrows(OcitagException.Denied.class, () -> anonymous.fetch(repo().withTag("src")));
@@ -65,7 +65,7 @@ class BasicAuthRegistryTest extends RegistryContractTest {
     List<String> debug = new ArrayList<>();
     Path config = REGISTRY.writeDockerConfig(temp.resolve("wrong"), RealRegistry.USER, "not-it-42");
     BackendOptions options =
-        new BackendOptions(false, false, config, null, null, null, null, 8, debug::add);
+        new BackendOptions(false, false, config, null, null, null, null, 8, debug::add, null, null);
     try (TagBackend backend = open(options)) {
       OcitagException.Denied e =
           assertThrows(OcitagException.Denied.class, () -> backend.fetch(repo().withTag("src")));
@@ -84,7 +84,7 @@ class BasicAuthRegistryTest extends RegistryContractTest {
     List<String> debug = new ArrayList<>();
     Path config = options().dockerConfig();
     BackendOptions options =
-        new BackendOptions(false, false, config, null, null, null, null, 8, debug::add);
+        new BackendOptions(false, false, config, null, null, null, null, 8, debug::add, null, null);
     try (TagBackend backend = open(options)) {
       assertArrayEquals(image.bytes(), backend.fetch(repo().withTag("src")).bytes());
     }

@@ -65,7 +65,7 @@ class FaultInjectionTest {
     server.start(java.net.InetAddress.getLoopbackAddress(), 0);
     repo = ImageRef.parse("127.0.0.1:" + server.getPort() + "/team/app");
     BackendOptions options =
-        new BackendOptions(false, false, null, null, null, null, null, 4, debug::add);
+        new BackendOptions(false, false, null, null, null, null, null, 4, debug::add, null, null);
     backend = DistributionBackend.open(repo, options, FAST);
   }
 

@@ -53,7 +53,7 @@ abstract class RegistryContractTest extends TagBackendContract {
 
   static BackendOptions withDockerConfig(Path dir) {
     BackendOptions d = BackendOptions.defaults();
-    return new BackendOptions(false, false, dir, null, null, null, null, 8, null);
+    return new BackendOptions(false, false, dir, null, null, null, null, 8, null, null, null);
   }
 
   static Stream<TestImage> everyKind() {

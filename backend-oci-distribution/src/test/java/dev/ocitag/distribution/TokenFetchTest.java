@@ -89,7 +89,8 @@ class TokenFetchTest {
 
   private DistributionBackend open() {
     String host = "127.0.0.1:" + server.getPort();
-    BackendOptions options = new BackendOptions(true, false, null, null, null, null, null, 8, null);
+    BackendOptions options =
+        new BackendOptions(true, false, null, null, null, null, null, 8, null, null, null);
     return DistributionBackend.open(
         new RegistryEndpoint(host, host, true, true),
         options,

@@ -107,7 +107,8 @@ class TransportTest {
         new RegistryEndpoint(
             loopback ? host : "registry.example", host, loopback, scheme.equals("http"));
     BackendOptions options =
-        new BackendOptions(false, insecure, null, null, null, null, null, 4, debug::add);
+        new BackendOptions(
+            false, insecure, null, null, null, null, null, 4, debug::add, null, null);
     return DistributionBackend.open(endpoint, options, FAST);
   }
 
@@ -180,7 +181,7 @@ class TransportTest {
       port = free.getLocalPort();
     }
     BackendOptions options =
-        new BackendOptions(false, false, null, null, null, null, null, 4, debug::add);
+        new BackendOptions(false, false, null, null, null, null, null, 4, debug::add, null, null);
     ImageRef refused = ImageRef.parse("127.0.0.1:" + port + "/app:1.0");
     try (DistributionBackend backend = DistributionBackend.open(refused, options, FAST)) {
       OcitagException.Transient e =

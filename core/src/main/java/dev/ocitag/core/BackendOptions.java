@@ -44,49 +44,8 @@ public record BackendOptions(
     }
   }
 
-  /** The options before {@code timeout} and {@code caFile}: those take their defaults. */
-  public BackendOptions(
-      boolean plainHttp,
-      boolean insecure,
-      Path dockerConfig,
-      String region,
-      String profile,
-      String endpointUrl,
-      String registryId,
-      int parallelism,
-      Consumer<String> debug) {
-    this(
-        plainHttp,
-        insecure,
-        dockerConfig,
-        region,
-        profile,
-        endpointUrl,
-        registryId,
-        parallelism,
-        debug,
-        null,
-        null);
-  }
-
   public static BackendOptions defaults() {
-    return new BackendOptions(false, false, null, null, null, null, null, 8, null);
-  }
-
-  /** The same options with another timeout and CA file. */
-  public BackendOptions withTransport(Duration timeout, Path caFile) {
-    return new BackendOptions(
-        plainHttp,
-        insecure,
-        dockerConfig,
-        region,
-        profile,
-        endpointUrl,
-        registryId,
-        parallelism,
-        debug,
-        timeout,
-        caFile);
+    return new BackendOptions(false, false, null, null, null, null, null, 8, null, null, null);
   }
 
   /** Sends a line to the debug log, if there is one. */
