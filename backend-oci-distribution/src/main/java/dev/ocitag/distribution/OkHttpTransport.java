@@ -9,7 +9,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import okhttp3.Authenticator;
 import okhttp3.Call;
@@ -74,6 +78,11 @@ final class OkHttpTransport implements Transport {
     this.client = builder.build();
   }
 
+  /** Closes the pool's idle connections (and so their HTTP/2 reader threads). */
+  void releaseIdleConnections() {
+    client.connectionPool().evictAll();
+  }
+
   @Override
   public HttpAnswer send(HttpRequest request) throws IOException {
     Request.Builder builder = new Request.Builder().url(HttpUrl.get(request.url().toString()));
@@ -86,25 +95,27 @@ final class OkHttpTransport implements Transport {
     }
     // no media type: the Content-Type header goes out exactly as the request has it
     builder.method(request.method(), bytes == null ? null : RequestBody.create(bytes, null));
-    HandshakeWatch watch = new HandshakeWatch();
+    Deadline deadline = request.deadline();
+    HandshakeWatch watch = new HandshakeWatch(firstConnection(request, deadline));
     builder.tag(HandshakeWatch.class, watch);
     Call call = client.newCall(builder.build());
-    Deadline deadline = request.deadline();
-    if (deadline != null) {
-      long left = deadline.left().toNanos();
-      if (left <= 0) {
-        throw new InterruptedIOException("timeout");
-      }
-      call.timeout().timeout(left, TimeUnit.NANOSECONDS);
-    }
     Response answered;
     try {
+      if (deadline != null) {
+        long left = deadline.left().toNanos();
+        if (left <= 0) {
+          throw new InterruptedIOException("timeout");
+        }
+        call.timeout().timeout(left, TimeUnit.NANOSECONDS);
+      }
       answered = call.execute();
     } catch (SocketTimeoutException e) {
       if (watch.started && !watch.ended) {
         throw new TlsSetup.NoTlsAnswer(request.url().getRawAuthority(), e);
       }
       throw e;
+    } finally {
+      watch.release(); // also where no event came (a call that never started)
     }
     try (Response response = answered) {
       Headers h = response.headers();
@@ -125,10 +136,81 @@ final class OkHttpTransport implements Transport {
     return watch == null ? EventListener.NONE : watch;
   }
 
-  /** Tells a TLS handshake that timed out from an answer that did. */
+  /**
+   * The first TLS connection to each origin, while it is being made. Requests sent at once (the
+   * engine's GET and HEAD) would otherwise each make a full handshake, twice the CPU of a cold
+   * run's most costly step; waiting for the first lets the others share it (HTTP/2) or resume its
+   * TLS session (HTTP/1.1).
+   */
+  private static final Map<String, CompletableFuture<Void>> CONNECTING = new ConcurrentHashMap<>();
+
+  /**
+   * Waits while another request makes the first TLS connection to this origin; returns the future
+   * this request completes when it is the first (its connection made, or its call over), else null.
+   */
+  private static CompletableFuture<Void> firstConnection(HttpRequest request, Deadline deadline)
+      throws IOException {
+    if (!"https".equals(request.url().getScheme())) {
+      return null;
+    }
+    String origin = request.url().getRawAuthority().toLowerCase(java.util.Locale.ROOT);
+    CompletableFuture<Void> mine = new CompletableFuture<>();
+    CompletableFuture<Void> first = CONNECTING.putIfAbsent(origin, mine);
+    if (first == null) {
+      return mine;
+    }
+    if (!first.isDone()) {
+      try {
+        if (deadline == null) {
+          first.get();
+        } else {
+          first.get(Math.max(1, deadline.left().toNanos()), TimeUnit.NANOSECONDS);
+        }
+      } catch (TimeoutException e) {
+        throw new InterruptedIOException("timeout");
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new InterruptedIOException("interrupted");
+      } catch (ExecutionException e) {
+        // never: the future only completes normally
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Tells a TLS handshake that timed out from an answer that did, and ends the wait of {@link
+   * #firstConnection} when this call made the first connection.
+   */
   private static final class HandshakeWatch extends EventListener {
+    private final CompletableFuture<Void> first;
     volatile boolean started;
     volatile boolean ended;
+
+    HandshakeWatch(CompletableFuture<Void> first) {
+      this.first = first;
+    }
+
+    private void release() {
+      if (first != null) {
+        first.complete(null);
+      }
+    }
+
+    @Override
+    public void connectionAcquired(Call call, Connection connection) {
+      release();
+    }
+
+    @Override
+    public void callFailed(Call call, IOException ioe) {
+      release();
+    }
+
+    @Override
+    public void callEnd(Call call) {
+      release();
+    }
 
     @Override
     public void secureConnectStart(Call call) {

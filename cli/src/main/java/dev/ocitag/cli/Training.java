@@ -5,9 +5,12 @@ import com.google.cloud.tools.jib.registry.credentials.CredentialRetrievalExcept
 import com.google.cloud.tools.jib.registry.credentials.DockerCredentialHelper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import dev.ocitag.core.Digest;
 import dev.ocitag.core.Json;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.InetAddress;
@@ -15,18 +18,27 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyStore;
+import java.util.Arrays;
+import java.util.Base64;
 import java.util.Comparator;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
 
 /**
  * The training run for the class data archive the launcher makes after a build ({@code
  * -XX:ArchiveClassesAtExit}): it runs real commands so that the classes a short retag needs are
- * archived. A registry and an ECR endpoint are played by a loopback server here, answering as they
+ * archived. A registry and an ECR endpoint are played by loopback servers here, answering as they
  * would on success; the layout commands run on a copy of the example layout, so the Quick start's
- * write (lock, temporary file, rename) is trained too. The registry is tried over HTTPS first, as
- * any loopback registry is; the JDK's HTTP server never answers a TLS ClientHello, so the first
- * registry command waits out the 2 s a handshake gets before plain HTTP is tried (once: the answer
- * is remembered for the rest of the run), and the TLS try is in the archive too.
+ * write (lock, temporary file, rename) is trained too.
+ *
+ * <p>The registry path is the one users take: HTTPS, its certificate checked (a private CA given
+ * with {@code --ca-file}, made here with the JDK's keytool), Basic credentials from a docker config
+ * after the registry's 401 challenge. A plain-HTTP registry is trained with {@code --plain-http}
+ * (the JDK's HTTP server never answers a TLS ClientHello, so the loopback probe would only wait).
+ * Where the JDK has no keytool, the HTTPS part is left out.
  *
  * <p>Usage: {@code java -XX:ArchiveClassesAtExit=ocitag.jsa -cp ocitag.jar dev.ocitag.cli.Training
  * EXAMPLE_LAYOUT}
@@ -38,29 +50,59 @@ final class Training {
           + "\"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a\","
           + "\"size\":2},\"layers\":[]}";
 
+  /** The throwaway credentials of the training registry (loopback, gone when training ends). */
+  private static final String USER = "training";
+
+  private static final String PASSWORD = "training";
+
   private Training() {}
 
-  public static void main(String[] args) throws IOException {
+  public static void main(String[] args) throws Exception {
     PrintStream sink =
         new PrintStream(OutputStream.nullOutputStream(), false, StandardCharsets.UTF_8);
     String layout = args.length > 0 ? args[0] : "examples/hello";
-    HttpServer server =
+    Path work = Files.createTempDirectory("ocitag-training");
+    Path copy = work.resolve("layout");
+    copyTree(Path.of(layout), copy); // before the servers start: their threads keep a JVM alive
+    HttpServer plain =
         HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-    server.createContext("/", Training::answer);
-    Path copy = copyOf(Path.of(layout)); // before the server starts: its thread keeps a JVM alive
-    server.start();
+    plain.createContext("/", exchange -> answer(exchange, false));
+    HttpsServer tls = httpsServer(work);
+    plain.start();
+    if (tls != null) {
+      tls.start();
+    }
     try {
-      String registry = "127.0.0.1:" + server.getAddress().getPort();
+      String registry = "127.0.0.1:" + plain.getAddress().getPort();
+      String[] secure =
+          tls == null
+              ? null
+              : new String[] {
+                "--ca-file",
+                work.resolve("ca.pem").toString(),
+                "--docker-config",
+                dockerConfig(work, "localhost:" + tls.getAddress().getPort()).toString()
+              };
+      String secureRegistry = tls == null ? null : "localhost:" + tls.getAddress().getPort();
       for (String format : new String[] {"text", "json"}) {
         Main.run(
             new String[] {"-o", format, "tag", "--dry-run", "oci:" + layout + ":latest", "t"},
             sink,
             sink);
-        Main.run(new String[] {"-o", format, "tag", registry + "/train:src", "t"}, sink, sink);
+        if (secure != null) {
+          Main.run(
+              concat(secure, "-o", format, "tag", secureRegistry + "/train:src", "t"), sink, sink);
+        }
+        Main.run(
+            new String[] {"--plain-http", "-o", format, "tag", registry + "/train:src", "t"},
+            sink,
+            sink);
         Main.run(new String[] {"-o", format, "digest", "oci:" + layout + ":latest"}, sink, sink);
       }
       Main.run(new String[] {"tag", "oci:" + copy + ":latest", "t"}, sink, sink);
-      Main.run(new String[] {"manifest", registry + "/train:src"}, sink, sink);
+      if (secure != null) {
+        Main.run(concat(secure, "manifest", secureRegistry + "/train:src"), sink, sink);
+      }
       Main.run(new String[] {"tags", "oci:" + layout}, sink, sink);
       System.setProperty("aws.accessKeyId", "AKIDTRAINING");
       System.setProperty("aws.secretAccessKey", "training");
@@ -78,9 +120,103 @@ final class Training {
           sink);
       credentialHelper();
     } finally {
-      server.stop(0);
-      deleteTree(copy);
+      plain.stop(0);
+      if (tls != null) {
+        tls.stop(0);
+      }
+      deleteTree(work);
     }
+  }
+
+  private static String[] concat(String[] first, String... rest) {
+    String[] all = Arrays.copyOf(first, first.length + rest.length);
+    System.arraycopy(rest, 0, all, first.length, rest.length);
+    return all;
+  }
+
+  /**
+   * An HTTPS server on loopback whose self-signed certificate (for localhost, exported to {@code
+   * work/ca.pem}) keytool makes; null where there is no keytool or it fails.
+   */
+  private static HttpsServer httpsServer(Path work) throws Exception {
+    Path keytool = Path.of(System.getProperty("java.home"), "bin", "keytool");
+    Path store = work.resolve("training.p12");
+    if (!Files.isExecutable(keytool)
+        || !run(
+            keytool.toString(),
+            "-genkeypair",
+            "-alias",
+            "training",
+            "-keyalg",
+            "RSA",
+            "-keysize",
+            "2048",
+            "-dname",
+            "CN=localhost",
+            "-ext",
+            "SAN=dns:localhost",
+            "-validity",
+            "2",
+            "-storetype",
+            "PKCS12",
+            "-keystore",
+            store.toString(),
+            "-storepass",
+            PASSWORD,
+            "-keypass",
+            PASSWORD)
+        || !run(
+            keytool.toString(),
+            "-exportcert",
+            "-rfc",
+            "-alias",
+            "training",
+            "-keystore",
+            store.toString(),
+            "-storepass",
+            PASSWORD,
+            "-file",
+            work.resolve("ca.pem").toString())) {
+      return null;
+    }
+    KeyStore keys = KeyStore.getInstance("PKCS12");
+    try (InputStream in = Files.newInputStream(store)) {
+      keys.load(in, PASSWORD.toCharArray());
+    }
+    KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+    kmf.init(keys, PASSWORD.toCharArray());
+    SSLContext context = SSLContext.getInstance("TLS");
+    context.init(kmf.getKeyManagers(), null, null);
+    HttpsServer server =
+        HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    server.setHttpsConfigurator(new HttpsConfigurator(context));
+    server.createContext("/", exchange -> answer(exchange, true));
+    return server;
+  }
+
+  private static boolean run(String... command) throws IOException, InterruptedException {
+    Process p =
+        new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .start();
+    if (!p.waitFor(60, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      return false;
+    }
+    return p.exitValue() == 0;
+  }
+
+  /** A docker config with Basic credentials for the registry, as {@code docker login} writes. */
+  private static Path dockerConfig(Path work, String registry) throws IOException {
+    Path dir = Files.createDirectories(work.resolve("docker"));
+    String auth =
+        Base64.getEncoder()
+            .encodeToString((USER + ":" + PASSWORD).getBytes(StandardCharsets.UTF_8));
+    Files.writeString(
+        dir.resolve("config.json"),
+        "{\"auths\":{\"" + registry + "\":{\"auth\":\"" + auth + "\"}}}\n");
+    return dir;
   }
 
   /**
@@ -101,12 +237,6 @@ final class Training {
     } finally {
       deleteTree(dir);
     }
-  }
-
-  private static Path copyOf(Path layout) throws IOException {
-    Path copy = Files.createTempDirectory("ocitag-training");
-    copyTree(layout, copy);
-    return copy;
   }
 
   /** Copies a directory tree; the CLI tests copy the example layout with it too. */
@@ -174,13 +304,23 @@ final class Training {
     return "\"" + json.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
   }
 
-  private static void answer(HttpExchange exchange) throws IOException {
+  /** As a registry answers; {@code basic}: a 401 challenge until Basic credentials come. */
+  private static void answer(HttpExchange exchange, boolean basic) throws IOException {
     String path = exchange.getRequestURI().getPath();
     String method = exchange.getRequestMethod();
     byte[] manifest = MANIFEST.getBytes(StandardCharsets.UTF_8);
     byte[] body;
     int status;
-    if (method.equals("POST")) { // the ECR API: JSON 1.1, answered as ECR would, no checks
+    String authorization = exchange.getRequestHeaders().getFirst("Authorization");
+    if (basic && (authorization == null || !authorization.startsWith("Basic "))) {
+      exchange.getRequestBody().readAllBytes();
+      exchange.getResponseHeaders().add("WWW-Authenticate", "Basic realm=\"training\"");
+      exchange.getResponseHeaders().add("Content-Type", "application/json");
+      status = 401;
+      body =
+          "{\"errors\":[{\"code\":\"UNAUTHORIZED\",\"message\":\"authentication required\"}]}"
+              .getBytes(StandardCharsets.UTF_8);
+    } else if (method.equals("POST")) { // the ECR API: JSON 1.1, answered as ECR would, no checks
       exchange.getResponseHeaders().add("Content-Type", "application/x-amz-json-1.1");
       status = 200;
       body = ecr(exchange, manifest);
