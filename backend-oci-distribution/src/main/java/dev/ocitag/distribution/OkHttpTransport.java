@@ -78,6 +78,11 @@ final class OkHttpTransport implements Transport {
     this.client = builder.build();
   }
 
+  /** How many connections the process's pool holds, for tests. */
+  static int pooledConnections() {
+    return Shared.CLIENT.connectionPool().connectionCount();
+  }
+
   /** Closes the pool's idle connections (and so their HTTP/2 reader threads). */
   void releaseIdleConnections() {
     client.connectionPool().evictAll();

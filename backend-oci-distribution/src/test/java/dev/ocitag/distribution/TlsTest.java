@@ -16,6 +16,7 @@ import dev.ocitag.core.testing.TestImages;
 import dev.ocitag.distribution.testing.TestCertificates;
 import java.io.InputStream;
 import java.net.InetAddress;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -169,6 +170,99 @@ class TlsTest {
       backend.fetch(ref());
     }
     assertEquals("HTTP/1.1", served().get(0).getVersion());
+  }
+
+  /** Counts the TLS connections a server accepts (mockwebserver wraps each socket with it). */
+  private static SSLSocketFactory counting(
+      SSLSocketFactory real, java.util.concurrent.atomic.AtomicInteger count) {
+    return new SSLSocketFactory() {
+      @Override
+      public java.net.Socket createSocket(java.net.Socket s, String host, int port, boolean close)
+          throws java.io.IOException {
+        count.incrementAndGet();
+        return real.createSocket(s, host, port, close);
+      }
+
+      @Override
+      public String[] getDefaultCipherSuites() {
+        return real.getDefaultCipherSuites();
+      }
+
+      @Override
+      public String[] getSupportedCipherSuites() {
+        return real.getSupportedCipherSuites();
+      }
+
+      @Override
+      public java.net.Socket createSocket(String host, int port) throws java.io.IOException {
+        return real.createSocket(host, port);
+      }
+
+      @Override
+      public java.net.Socket createSocket(String host, int port, InetAddress local, int localPort)
+          throws java.io.IOException {
+        return real.createSocket(host, port, local, localPort);
+      }
+
+      @Override
+      public java.net.Socket createSocket(InetAddress host, int port) throws java.io.IOException {
+        return real.createSocket(host, port);
+      }
+
+      @Override
+      public java.net.Socket createSocket(
+          InetAddress host, int port, InetAddress local, int localPort) throws java.io.IOException {
+        return real.createSocket(host, port, local, localPort);
+      }
+    };
+  }
+
+  @Test
+  void requestsSentAtOnceShareTheFirstTlsConnectionAndCloseLeavesNoneOpen() throws Exception {
+    Path ca = certs.writeCa(temp.resolve("ca.pem"));
+    java.util.concurrent.atomic.AtomicInteger handshakes =
+        new java.util.concurrent.atomic.AtomicInteger();
+    SSLSocketFactory counting = counting(certs.serverSocketFactory(), handshakes);
+    start(counting, List.of(Protocol.HTTP_2, Protocol.HTTP_1_1));
+    OkHttpTransport http =
+        new OkHttpTransport(
+            FAST,
+            TlsSetup.of(List.of("localhost:" + server.getPort()), false, ca, env()),
+            null,
+            null);
+    URI url = URI.create("https://localhost:" + server.getPort() + "/v2/team/app/manifests/1.0");
+    java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.ExecutorService two = java.util.concurrent.Executors.newFixedThreadPool(2);
+    try {
+      List<java.util.concurrent.Future<HttpAnswer>> answers = new ArrayList<>();
+      for (int i = 0; i < 2; i++) {
+        answers.add(
+            two.submit(
+                () -> {
+                  go.await();
+                  return http.send(HttpRequest.of("GET", url));
+                }));
+      }
+      go.countDown();
+      for (java.util.concurrent.Future<HttpAnswer> answer : answers) {
+        assertEquals(200, answer.get(10, TimeUnit.SECONDS).code());
+      }
+    } finally {
+      two.shutdownNow();
+    }
+    assertEquals(2, served().size());
+    assertEquals(
+        1,
+        handshakes.get(),
+        "the second request waited for the first one's connection: one TLS handshake, not two");
+    assertTrue(OkHttpTransport.pooledConnections() > 0, "the HTTP/2 connection is kept alive");
+
+    http.releaseIdleConnections();
+    assertEquals(
+        0,
+        OkHttpTransport.pooledConnections(),
+        "closing a backend leaves no idle connection (nor its HTTP/2 reader thread) to slow the"
+            + " JVM's exit");
   }
 
   @Test
