@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -15,12 +16,14 @@ import javax.net.ssl.SSLException;
 
 /**
  * HTTPS first, also for a loopback registry; plain HTTP only where such a registry does not speak
- * TLS. The first request to the registry goes over https; if its handshake fails because the server
- * answered in plain text, it is sent again over http. The outcome is remembered for the registry's
- * host and port for the rest of the process ({@link RegistryEndpoint#rememberTls}), so later
- * requests go the right way at once, and requests sent meanwhile (the engine sends a GET and HEADs
- * at once) wait for it instead of each trying TLS. A certificate problem is no reason to fall back:
- * it is reported. Other hosts (a token realm, a redirect target) are left alone.
+ * TLS. Before the first request, a TLS hello ({@link TlsProbe}) asks the registry, which costs no
+ * TLS set-up; where that tells nothing, the first request goes over https, and if its handshake
+ * fails because the server answered in plain text, it is sent again over http. The outcome is
+ * remembered for the registry's host and port for the rest of the process ({@link
+ * RegistryEndpoint#rememberTls}), so later requests go the right way at once, and requests sent
+ * meanwhile (the engine sends a GET and HEADs at once) wait for it instead of each trying TLS. A
+ * certificate problem is no reason to fall back: it is reported. Other hosts (a token realm, a
+ * redirect target) are left alone.
  */
 final class PlainHttpFallback implements Transport {
   /** The first request to each loopback registry whose scheme is not known yet, while it runs. */
@@ -66,6 +69,21 @@ final class PlainHttpFallback implements Transport {
   }
 
   private HttpAnswer findOut(HttpRequest request, URI url) throws IOException {
+    Duration limit = TlsSetup.PROBE;
+    if (request.deadline() != null && request.deadline().left().compareTo(limit) < 0) {
+      limit = request.deadline().left();
+    }
+    Boolean probed = TlsProbe.speaksTls(url, limit);
+    if (probed != null) {
+      RegistryEndpoint.rememberTls(endpoint.apiHost(), probed);
+      if (!probed && debug != null) {
+        debug.accept(
+            "tls: "
+                + endpoint.apiHost()
+                + " (loopback) answered a TLS hello in plain HTTP: http:// from here on");
+      }
+      return next.send(probed ? request : request.url(toHttp(url)));
+    }
     HttpAnswer answer;
     try {
       answer = next.send(request);

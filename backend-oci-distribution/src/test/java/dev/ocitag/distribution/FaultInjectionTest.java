@@ -200,7 +200,9 @@ class FaultInjectionTest {
 
     assertThrows(OcitagException.Transient.class, () -> backend.fetch(repo.withTag("1.0")));
 
-    assertTrue(served() <= 6, "requests: " + served());
+    // each attempt at a loopback registry that drops every connection asks three times how to
+    // talk to it (a TLS hello probe, a TLS request, a plain one): 3 attempts, 9 connections
+    assertTrue(served() <= 9, "requests: " + served());
   }
 
   @Test
@@ -412,7 +414,9 @@ class FaultInjectionTest {
     List<Integer> connections = requests().stream().map(r -> r.getConnectionIndex()).toList();
     assertEquals(4, connections.size());
     assertEquals(1, Set.copyOf(connections).size(), "one connection: " + connections);
-    assertEquals(1, probes, "one TLS probe, then plain HTTP for the rest");
+    // mockwebserver closes the connection on a TLS hello instead of answering 400 as registries
+    // do, so the hello probe (TlsProbe) tells nothing here and one TLS try follows
+    assertEquals(2, probes, "the hello probe and one TLS try, then plain HTTP for the rest");
   }
 
   @Test

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -303,7 +302,8 @@ class TlsTest {
     }
     assertTrue(debug.stream().noneMatch(l -> l.contains("http://")), "no fallback: " + debug);
     assertEquals(0, served().size());
-    assertNull(RegistryEndpoint.speaksTls("127.0.0.1:" + server.getPort()));
+    // the TLS hello probe found a TLS server: its certificate, not its protocol, is the problem
+    assertEquals(Boolean.TRUE, RegistryEndpoint.speaksTls("127.0.0.1:" + server.getPort()));
   }
 
   @Test
