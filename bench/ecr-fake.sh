@@ -11,7 +11,7 @@ target="$root/backend-ecr/target"
 cpfile="$target/fake-ecr.classpath"
 if [ ! -f "$target/test-classes/dev/ocitag/ecr/testing/FakeEcrMain.class" ] || [ ! -f "$cpfile" ]; then
   # -am: core (and its test classes) come from the reactor, not from a local repository
-  (cd "$root" && mvn -B -q -ntp -pl backend-ecr -am -Dspotless.check.skip=true test-compile \
+  (cd "$root" && mvn -B -q -ntp -Dstyle.color=never -pl backend-ecr -am -Dspotless.check.skip=true test-compile \
       dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$cpfile") >&2
 fi
 exec java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC \

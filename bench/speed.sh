@@ -109,11 +109,11 @@ unset AWS_PROFILE AWS_ENDPOINT_URL AWS_ENDPOINT_URL_ECR
 "$here/bench/ecr-fake.sh" --bench-repos "$repos" >"$work/ecr.log" 2>&1 &
 ecr_pid=$!
 for _ in $(seq 1 3000); do # the first start compiles backend-ecr's test classes
-  grep -q '^endpoint ' "$work/ecr.log" && break
+  grep -q 'endpoint http' "$work/ecr.log" && break
   kill -0 "$ecr_pid" 2>/dev/null || { cat "$work/ecr.log" >&2; exit 1; }
   sleep 0.1
 done
-endpoint="$(sed -n 's/^endpoint //p' "$work/ecr.log")"
+endpoint="$(sed -n 's/.*endpoint \(http[^ ]*\).*/\1/p' "$work/ecr.log")"
 [ -n "$endpoint" ] || { echo "bench: the ECR test endpoint did not start: $(tail -5 "$work/ecr.log")" >&2; exit 1; }
 ecr=(--endpoint-url "$endpoint" --region us-east-1)
 counts() { curl -s "$endpoint/_fake/counts" | tr -d '{}"' | sed 's/,/, /g'; }
