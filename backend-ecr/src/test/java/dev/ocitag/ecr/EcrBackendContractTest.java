@@ -10,7 +10,7 @@ import org.junit.jupiter.api.BeforeAll;
 
 /** The contract every backend meets, run through the real SDK against the fake ECR endpoint. */
 class EcrBackendContractTest extends TagBackendContract {
-  private static FakeEcr fake;
+  static FakeEcr fake;
 
   @BeforeAll
   static void startFake() throws Exception {

@@ -11,9 +11,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import okhttp3.Authenticator;
 import okhttp3.Call;
@@ -164,22 +162,7 @@ final class OkHttpTransport implements Transport {
     if (first == null) {
       return mine;
     }
-    if (!first.isDone()) {
-      try {
-        if (deadline == null) {
-          first.get();
-        } else {
-          first.get(Math.max(1, deadline.left().toNanos()), TimeUnit.NANOSECONDS);
-        }
-      } catch (TimeoutException e) {
-        throw new InterruptedIOException("timeout");
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new InterruptedIOException("interrupted");
-      } catch (ExecutionException e) {
-        // never: the future only completes normally
-      }
-    }
+    PlainHttpFallback.await(first, deadline);
     return null;
   }
 

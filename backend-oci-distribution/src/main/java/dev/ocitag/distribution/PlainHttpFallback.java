@@ -110,7 +110,8 @@ final class PlainHttpFallback implements Transport {
     return answer;
   }
 
-  private static void await(CompletableFuture<Void> running, Deadline deadline) throws IOException {
+  /** Waits for a future that only completes normally, within the request's deadline. */
+  static void await(CompletableFuture<Void> running, Deadline deadline) throws IOException {
     try {
       if (deadline == null) {
         running.get();

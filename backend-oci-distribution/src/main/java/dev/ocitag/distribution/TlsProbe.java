@@ -45,10 +45,12 @@ final class TlsProbe {
     b[i++] = (byte) body;
     b[i++] = 3;
     b[i++] = 3; // TLS 1.2
-    // the random: zeros but for a line end, which a plain HTTP server waits for before it answers
-    // the line it has read (here: not a request line) with 400
+    // the random: zeros but for a line end and an empty line, so that a plain HTTP server has what
+    // it waits for (a request line, the end of the headers) and answers it, not a request, with 400
     b[i] = '\r';
     b[i + 1] = '\n';
+    b[i + 2] = '\r';
+    b[i + 3] = '\n';
     i += 32;
     b[i++] = 0; // no session id
     b[i++] = 0;

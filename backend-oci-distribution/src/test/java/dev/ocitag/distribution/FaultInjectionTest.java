@@ -414,9 +414,10 @@ class FaultInjectionTest {
     List<Integer> connections = requests().stream().map(r -> r.getConnectionIndex()).toList();
     assertEquals(4, connections.size());
     assertEquals(1, Set.copyOf(connections).size(), "one connection: " + connections);
-    // mockwebserver closes the connection on a TLS hello instead of answering 400 as registries
-    // do, so the hello probe (TlsProbe) tells nothing here and one TLS try follows
-    assertEquals(2, probes, "the hello probe and one TLS try, then plain HTTP for the rest");
+    // the TLS hello probe (TlsProbe), then at most one TLS try: mockwebserver ends the probe's
+    // connection without the 400 a registry answers (UntagAndPagesTest: registry:2 answers it, and
+    // no TLS try follows); after that, plain HTTP for the rest
+    assertTrue(probes >= 1 && probes <= 2, "probes: " + probes);
   }
 
   @Test
