@@ -17,7 +17,7 @@
 # changes nothing), 3 when podman is missing and this is not root, 1 when the set-up failed.
 # OCITAG_PODMAN_DIR moves the state (socket, containers.conf, service log); OCITAG_REGISTRY_IMAGE
 # names the image (registry:2, as RealRegistry).
-set -euo pipefail
+set -Eeuo pipefail # -E: the ERR trap also fires inside functions
 
 state="${OCITAG_PODMAN_DIR:-${XDG_RUNTIME_DIR:-/tmp}/ocitag-podman-$(id -u)}"
 sock="$state/podman.sock"

@@ -27,10 +27,10 @@ target="$copy/cli/target"
 layout="oci:$copy/examples/hello:latest"
 real_java="$(command -v java)"
 
-# 1. no flock, a readlink without -f, started through a link from another directory
+# 1. no flock, no timeout, a readlink without -f, started through a link from another directory
 bin="$work/bin"
 mkdir -p "$bin" "$work/elsewhere"
-for tool in bash env find mkdir rmdir sleep sed rm mv touch tail cat timeout dirname; do
+for tool in bash env find mkdir rmdir sleep sed rm mv touch tail cat dirname; do # no flock, no timeout (macOS)
   p="$(command -v "$tool")" && ln -s "$p" "$bin/$tool"
 done
 cat >"$bin/readlink" <<EOF

@@ -113,7 +113,13 @@ final class OkHttpTransport implements Transport {
       }
       answered = call.execute();
     } catch (SocketTimeoutException e) {
-      if (watch.started && !watch.ended) {
+      // a handshake that got no answer tells a loopback server not tried yet (some plain HTTP
+      // servers wait in silence); anywhere else it is a timeout like any other, retried as one
+      if (watch.started
+          && !watch.ended
+          && RegistryEndpoint.tlsUntried(
+              request.url().getHost().replace("[", "").replace("]", ""),
+              request.url().getPort() < 0 ? 443 : request.url().getPort())) {
         throw new TlsSetup.NoTlsAnswer(request.url().getRawAuthority(), e);
       }
       throw e;

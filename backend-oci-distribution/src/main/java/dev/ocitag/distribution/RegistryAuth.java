@@ -16,6 +16,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -144,7 +145,7 @@ final class RegistryAuth implements Transport {
     CompletableFuture<Token> mine = new CompletableFuture<>();
     CompletableFuture<Token> running = fetching.putIfAbsent(key, mine);
     if (running != null) {
-      return await(running).value(); // another request is fetching this very token
+      return await(running, deadline).value(); // another request is fetching this very token
     }
     try {
       Token fresh = cached(key); // fetched while this request looked
@@ -154,8 +155,8 @@ final class RegistryAuth implements Transport {
       }
       mine.complete(fresh);
       return fresh.value();
-    } catch (IOException | RuntimeException e) {
-      mine.completeExceptionally(e);
+    } catch (IOException | RuntimeException | Error e) {
+      mine.completeExceptionally(e); // an Error too: the requests waiting for it must wake
       throw e;
     } finally {
       fetching.remove(key, mine);
@@ -172,10 +173,18 @@ final class RegistryAuth implements Transport {
     return token != null && now.isBefore(token.expires()) ? token : null;
   }
 
-  private static Token await(CompletableFuture<Token> fetch) throws IOException {
+  /** The token another request is fetching, within this request's deadline. */
+  private static Token await(CompletableFuture<Token> fetch, Deadline deadline) throws IOException {
     try {
-      return fetch.join();
-    } catch (CompletionException e) {
+      return deadline == null
+          ? fetch.join()
+          : fetch.get(Math.max(1, deadline.left().toNanos()), TimeUnit.NANOSECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new java.io.InterruptedIOException("timeout");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("interrupted");
+    } catch (java.util.concurrent.ExecutionException | CompletionException e) {
       Throwable cause = e.getCause();
       if (cause instanceof IOException io) {
         throw io;
@@ -183,7 +192,10 @@ final class RegistryAuth implements Transport {
       if (cause instanceof RuntimeException runtime) {
         throw runtime;
       }
-      throw e;
+      if (cause instanceof Error error) {
+        throw error;
+      }
+      throw new IOException(cause);
     }
   }
 
@@ -194,7 +206,10 @@ final class RegistryAuth implements Transport {
       throw new OcitagException.Failed(
           endpoint.registry() + " sent a Bearer challenge without a usable realm");
     }
-    if (!realmUrl.getScheme().equalsIgnoreCase("https") && !endpoint.loopback() && !insecure) {
+    // the realm gets the password: plain HTTP only where the realm itself is on this machine
+    if (!realmUrl.getScheme().equalsIgnoreCase("https")
+        && !RegistryEndpoint.isLoopback(realmUrl.getHost().replace("[", "").replace("]", ""))
+        && !insecure) {
       throw new OcitagException.Denied(
           "the token service of "
               + endpoint.registry()

@@ -153,23 +153,35 @@ class TransportTest {
     }
   }
 
-  @Test
-  void aClearTextTokenRealmIsRefusedForARemoteRegistry() throws Exception {
+  /** A registry (loopback or not) whose challenge names a clear-text realm on another host. */
+  private void clearTextRealmIsRefused(boolean loopbackRegistry) throws Exception {
     start(false);
-    String realm = "http://127.0.0.1:" + server.getPort() + "/token";
+    String realm = "http://auth.example.invalid/token";
     server.enqueue(
         new MockResponse.Builder()
             .code(401)
             .setHeader("WWW-Authenticate", "Bearer realm=\"" + realm + "\",service=\"x\"")
             .build());
 
-    try (DistributionBackend backend = open("http", false, false)) {
+    try (DistributionBackend backend = open("http", loopbackRegistry, false)) {
       OcitagException.Denied e =
           assertThrows(OcitagException.Denied.class, () -> backend.fetch(ref()));
       assertTrue(e.getMessage().contains("not https"), e.getMessage());
     }
     assertEquals(1, server.getRequestCount(), "no request went to the clear-text realm");
     assertFalse(debug.stream().anyMatch(l -> l.startsWith("> GET " + realm)), debug.toString());
+  }
+
+  @Test
+  void aClearTextTokenRealmIsRefusedForARemoteRegistry() throws Exception {
+    clearTextRealmIsRefused(false);
+  }
+
+  @Test
+  void aClearTextRealmElsewhereIsRefusedEvenForALoopbackRegistry() throws Exception {
+    // an ssh -L tunnel to a real registry is loopback, but its realm would get the password
+    // across the network in clear text
+    clearTextRealmIsRefused(true);
   }
 
   @Test
