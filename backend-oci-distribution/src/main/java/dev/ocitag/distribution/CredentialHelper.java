@@ -165,8 +165,9 @@ final class CredentialHelper {
     if (said.isEmpty()) {
       throw new OcitagException.Failed(program + " get answered nothing for " + server);
     }
-    if (said.toLowerCase(Locale.ROOT).contains("secret")) {
-      // not JSON, yet it speaks of a secret: not worth the risk of printing one
+    if (said.toLowerCase(Locale.ROOT).contains("secret") || !said.matches("(?s).*\\s.*")) {
+      // not JSON, yet it speaks of a secret, or it is one word (a bare token echoed to standard
+      // output looks like that; an error message has words): not worth the risk of printing it
       throw new OcitagException.Failed(
           program + " get answered something that is not JSON for " + registry);
     }

@@ -370,6 +370,14 @@ class CredentialsTest {
         assertThrows(
             OcitagException.Failed.class, () -> lookup(garbage, helpers.path(), "r.example"));
     assertTrue(g.getMessage().contains("not JSON"), g.getMessage());
+    // a home-made helper that echoes a bare token: the token never reaches the message
+    helpers.printing("echoer", "ghp_t0kenThatMustNotBePrinted");
+    Path echoer = config("{\"credsStore\":\"echoer\"}");
+    OcitagException.Failed t =
+        assertThrows(
+            OcitagException.Failed.class, () -> lookup(echoer, helpers.path(), "r.example"));
+    assertFalse(t.getMessage().contains("t0kenThatMustNotBePrinted"), t.getMessage());
+    assertTrue(t.getMessage().contains("docker-credential-echoer"), t.getMessage());
   }
 
   @Test
