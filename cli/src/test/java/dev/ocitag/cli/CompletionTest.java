@@ -17,21 +17,40 @@ import org.junit.jupiter.api.io.TempDir;
 class CompletionTest {
   @TempDir Path dir;
 
-  /** Sources the script in bash, completes the words (the last one is being typed). */
+  /**
+   * Sources the script in bash and completes the words (the last one is being typed), split at
+   * blanks only (COMP_WORDBREAKS without ':').
+   */
   private String complete(String shellScript, String... words) throws Exception {
+    return completeAsReadline(shellScript, String.join(" ", words), false, words);
+  }
+
+  /**
+   * Completes {@code line} as readline hands it over: {@code words} as readline split them and,
+   * where {@code colonSplits}, COMP_WORDBREAKS with its default ':'.
+   */
+  private String completeAsReadline(
+      String shellScript, String line, boolean colonSplits, String... words) throws Exception {
     Path script = dir.resolve("ocitag.bash");
     Files.writeString(script, shellScript);
     StringBuilder w = new StringBuilder();
     for (String word : words) {
       w.append(" '").append(word).append("'");
     }
+    String full = "ocitag " + line;
     String program =
         "source "
             + script
+            + "; COMP_WORDBREAKS="
+            + (colonSplits ? "' :'" : "' '")
             + "; COMP_WORDS=(ocitag"
             + w
             + "); COMP_CWORD="
             + words.length
+            + "; COMP_LINE='"
+            + full
+            + "'; COMP_POINT="
+            + full.length()
             + "; _ocitag; printf '%s\\n' \"${COMPREPLY[@]}\"";
     return run(List.of("bash", "-c", program));
   }
@@ -66,6 +85,11 @@ class CompletionTest {
     assertEquals("bash\nzsh\n", complete(bash, "completion", ""));
     Files.createDirectories(dir.resolve("layouts/hello"));
     assertEquals("oci:layouts/hello\n", complete(bash, "tag", "oci:layouts/h"));
+    // what bash really hands over: readline split "oci:layouts/h" at the colon, and replaces only
+    // what follows it
+    assertEquals(
+        "layouts/hello\n",
+        completeAsReadline(bash, "tag oci:layouts/h", true, "tag", "oci", ":", "layouts/h"));
     // the value of an option is not taken for the command
     assertEquals("--jobs\n", complete(bash, "--docker-config", "cfg", "tag", "--jo"));
   }
