@@ -58,7 +58,7 @@ final class PlainHttpFallback implements Transport {
       CompletableFuture<Void> running = FINDING_OUT.putIfAbsent(key, mine);
       if (running == null) {
         try {
-          return findOut(request, url);
+          return findOut(request, url, mine);
         } finally {
           FINDING_OUT.remove(key, mine);
           mine.complete(null);
@@ -68,7 +68,12 @@ final class PlainHttpFallback implements Transport {
     }
   }
 
-  private HttpAnswer findOut(HttpRequest request, URI url) throws IOException {
+  /**
+   * Sends the first request, finding out the scheme on the way; {@code known} is completed as soon
+   * as the scheme is remembered, so the requests waiting for it go on before this one's answer.
+   */
+  private HttpAnswer findOut(HttpRequest request, URI url, CompletableFuture<Void> known)
+      throws IOException {
     Duration limit = TlsSetup.PROBE;
     if (request.deadline() != null && request.deadline().left().compareTo(limit) < 0) {
       limit = request.deadline().left();
@@ -76,6 +81,7 @@ final class PlainHttpFallback implements Transport {
     Boolean probed = TlsProbe.speaksTls(url, limit);
     if (probed != null) {
       RegistryEndpoint.rememberTls(endpoint.apiHost(), probed);
+      known.complete(null);
       if (!probed && debug != null) {
         debug.accept(
             "tls: "
