@@ -1,7 +1,13 @@
 package dev.ocitag.distribution;
 
+import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.time.Duration;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The end of a time bound shared by the steps of one piece of work, each of which gets what is
@@ -26,6 +32,35 @@ record Deadline(Duration bound, long endNanos) {
 
   boolean passed() {
     return endNanos - System.nanoTime() <= 0;
+  }
+
+  /**
+   * What another request is working out (a token, a scheme, a first connection), waited for within
+   * {@code deadline} (null: no bound); its failure is this request's too.
+   */
+  static <T> T await(CompletableFuture<T> work, Deadline deadline) throws IOException {
+    try {
+      return deadline == null
+          ? work.get()
+          : work.get(Math.max(1, deadline.left().toNanos()), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      throw new InterruptedIOException("timeout");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted");
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof IOException io) {
+        throw io;
+      }
+      if (cause instanceof RuntimeException runtime) {
+        throw runtime;
+      }
+      if (cause instanceof Error error) {
+        throw error;
+      }
+      throw new IOException(cause);
+    }
   }
 
   /** Thrown by {@link #run} when the task did not finish in time. */

@@ -168,7 +168,7 @@ final class OkHttpTransport implements Transport {
     if (first == null) {
       return mine;
     }
-    PlainHttpFallback.await(first, deadline);
+    Deadline.await(first, deadline);
     return null;
   }
 

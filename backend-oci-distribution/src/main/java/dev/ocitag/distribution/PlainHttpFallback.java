@@ -1,16 +1,12 @@
 package dev.ocitag.distribution;
 
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import javax.net.ssl.SSLException;
 
@@ -64,7 +60,8 @@ final class PlainHttpFallback implements Transport {
           mine.complete(null);
         }
       }
-      await(running, request.deadline()); // then the scheme is known, or this one finds out
+      Deadline.await(
+          running, request.deadline()); // then the scheme is known, or this one finds out
     }
   }
 
@@ -114,24 +111,6 @@ final class PlainHttpFallback implements Transport {
     }
     RegistryEndpoint.rememberTls(endpoint.apiHost(), true);
     return answer;
-  }
-
-  /** Waits for a future that only completes normally, within the request's deadline. */
-  static void await(CompletableFuture<Void> running, Deadline deadline) throws IOException {
-    try {
-      if (deadline == null) {
-        running.get();
-      } else {
-        running.get(deadline.left().toNanos(), TimeUnit.NANOSECONDS);
-      }
-    } catch (TimeoutException e) {
-      throw new InterruptedIOException("timeout");
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new InterruptedIOException("interrupted");
-    } catch (ExecutionException e) {
-      // never: the future only completes normally
-    }
   }
 
   private static URI toHttp(URI url) {

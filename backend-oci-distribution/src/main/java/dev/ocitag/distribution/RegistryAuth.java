@@ -14,9 +14,7 @@ import java.util.Base64;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -145,7 +143,8 @@ final class RegistryAuth implements Transport {
     CompletableFuture<Token> mine = new CompletableFuture<>();
     CompletableFuture<Token> running = fetching.putIfAbsent(key, mine);
     if (running != null) {
-      return await(running, deadline).value(); // another request is fetching this very token
+      return Deadline.await(running, deadline)
+          .value(); // another request is fetching this very token
     }
     try {
       Token fresh = cached(key); // fetched while this request looked
@@ -171,32 +170,6 @@ final class RegistryAuth implements Transport {
       token = tokens.get(key + ",push");
     }
     return token != null && now.isBefore(token.expires()) ? token : null;
-  }
-
-  /** The token another request is fetching, within this request's deadline. */
-  private static Token await(CompletableFuture<Token> fetch, Deadline deadline) throws IOException {
-    try {
-      return deadline == null
-          ? fetch.join()
-          : fetch.get(Math.max(1, deadline.left().toNanos()), TimeUnit.NANOSECONDS);
-    } catch (java.util.concurrent.TimeoutException e) {
-      throw new java.io.InterruptedIOException("timeout");
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new java.io.InterruptedIOException("interrupted");
-    } catch (java.util.concurrent.ExecutionException | CompletionException e) {
-      Throwable cause = e.getCause();
-      if (cause instanceof IOException io) {
-        throw io;
-      }
-      if (cause instanceof RuntimeException runtime) {
-        throw runtime;
-      }
-      if (cause instanceof Error error) {
-        throw error;
-      }
-      throw new IOException(cause);
-    }
   }
 
   private Token fetchToken(Challenge c, String scope, Deadline deadline) throws IOException {
