@@ -125,9 +125,11 @@ start_service() {
   answers && return 0
   rm -f "$sock"
   say "starting podman system service on $sock (log: $log)"
-  # its own session: it outlives this run (and a Ctrl-C of it) and serves the next one
-  CONTAINERS_CONF="$conf" setsid podman system service --time=0 "unix://$sock" \
-    >>"$log" 2>&1 </dev/null &
+  # its own session: it outlives this run (and a Ctrl-C of it) and serves the next one; started
+  # in its state directory, since conmon fails every container once the service's working
+  # directory is gone (a CI clone removed after the run)
+  (cd "$state" && CONTAINERS_CONF="$conf" exec setsid podman system service --time=0 \
+    "unix://$sock" >>"$log" 2>&1 </dev/null) &
   local service=$! id
   for _ in $(seq 100); do
     answers && break
