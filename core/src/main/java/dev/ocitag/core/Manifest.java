@@ -188,7 +188,17 @@ public final class Manifest {
         Digest.parse(digestNode.asText()),
         d.path("size").asLong(-1),
         platform,
-        stringMap(d.get("annotations")));
+        stringMap(d.get("annotations")),
+        strings(d.get("urls")));
+  }
+
+  private static List<String> strings(JsonNode node) {
+    if (node == null || !node.isArray()) {
+      return List.of();
+    }
+    List<String> list = new ArrayList<>(node.size());
+    node.forEach(n -> list.add(n.asText()));
+    return list;
   }
 
   private static Map<String, String> stringMap(JsonNode node) {

@@ -7,8 +7,8 @@ import java.util.stream.Stream;
  * What every store of images can do. Implementations keep manifests as exact bytes and never
  * re-serialize them; they translate their failures into {@link OcitagException}s.
  *
- * <p>Optional capabilities ({@link TagPolicy}, {@link BatchTagging}) are discovered with {@code
- * instanceof}.
+ * <p>Optional capabilities ({@link TagPolicy}, {@link BatchTagging}, {@link BlobTransfer}) are
+ * discovered with {@code instanceof}.
  */
 public interface TagBackend extends AutoCloseable {
 
@@ -19,8 +19,10 @@ public interface TagBackend extends AutoCloseable {
   Optional<Digest> resolve(ImageRef ref);
 
   /**
-   * Stores the manifest's exact bytes under the target's tag and returns the digest the store
-   * reports for what it stored; the engine checks it against {@link Manifest#digest()}.
+   * Stores the manifest's exact bytes and returns the digest the store reports for what it stored;
+   * the engine checks it against {@link Manifest#digest()}. A target with a tag (and no digest)
+   * stores them under that tag; a target with a digest and no tag stores them untagged, by digest
+   * (an index's children, before the index). What the manifest references must already be there.
    */
   Digest put(ImageRef target, Manifest manifest);
 
