@@ -3,12 +3,14 @@ package dev.ocitag.layout;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ocitag.core.BlobTransfer;
 import dev.ocitag.core.Descriptor;
 import dev.ocitag.core.Digest;
 import dev.ocitag.core.ImageRef;
 import dev.ocitag.core.Manifest;
 import dev.ocitag.core.OcitagException;
 import dev.ocitag.core.TagBackend;
+import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
@@ -19,9 +21,10 @@ import java.util.stream.Stream;
 
 /**
  * Tags in an OCI image layout: a tag is the {@code org.opencontainers.image.ref.name} annotation of
- * a descriptor in {@code index.json}. The reference's repository is the layout's path.
+ * a descriptor in {@code index.json}. The reference's repository is the layout's path. A target
+ * layout that does not exist yet is made at the first write (a blob or a manifest).
  */
-final class OciLayoutBackend implements TagBackend {
+final class OciLayoutBackend implements TagBackend, BlobTransfer {
 
   @Override
   public Manifest fetch(ImageRef ref) {
@@ -54,7 +57,12 @@ final class OciLayoutBackend implements TagBackend {
 
   @Override
   public Optional<Digest> resolve(ImageRef ref) {
-    Layout layout = Layout.open(ref.repository());
+    // No layout yet (a target that the first write will create): nothing is tagged there.
+    Optional<Layout> found = Layout.find(ref.repository());
+    if (found.isEmpty()) {
+      return Optional.empty();
+    }
+    Layout layout = found.get();
     if (ref.digest() != null) {
       return layout.hasBlob(ref.digest()) ? Optional.of(ref.digest()) : Optional.empty();
     }
@@ -62,14 +70,27 @@ final class OciLayoutBackend implements TagBackend {
         .map(d -> descriptorDigest(d, layout));
   }
 
+  /**
+   * With a tag, stores the manifest and points the tag's index.json entry at it; with only a digest
+   * (an index's child), stores the manifest's blob and adds no entry. Creates the layout if there
+   * is none yet, but only once everything the manifest references is known to be there.
+   */
   @Override
   public Digest put(ImageRef target, Manifest manifest) {
-    Layout layout = Layout.open(target.repository());
-    String tag = target.reference();
+    String tag = target.tag();
+    if (tag == null && target.digest() == null) {
+      throw new OcitagException.InvalidInput("reference '" + target + "' names no tag or digest");
+    }
+    if (target.digest() != null && !target.digest().equals(manifest.digest())) {
+      throw new OcitagException.InvalidInput(
+          "cannot store manifest " + manifest.digest() + " under digest " + target.digest());
+    }
+    Optional<Layout> existing = Layout.find(target.repository());
     List<Digest> missing = new ArrayList<>();
     for (Descriptor d : manifest.references()) {
-      boolean optional = manifest.subject().map(d::equals).orElse(false);
-      if (!optional && !layout.hasBlob(d.digest())) {
+      // a subject may be absent (referrers come before it); a foreign layer is never copied
+      boolean optional = d.isForeign() || manifest.subject().map(d::equals).orElse(false);
+      if (!optional && !existing.map(l -> l.hasBlob(d.digest(), d.size())).orElse(false)) {
         missing.add(d.digest());
       }
     }
@@ -83,7 +104,12 @@ final class OciLayoutBackend implements TagBackend {
               + ", not in layout "
               + target.repository());
     }
+    Layout layout = existing.orElseGet(() -> Layout.openOrCreate(target.repository()));
     layout.writeBlob(manifest.digest(), manifest.bytes());
+    if (tag == null) {
+      // Report what is on disk now, read back and hashed, not what we meant to write.
+      return Digest.of(layout.readBlob(manifest.digest()));
+    }
     layout.updateIndex(
         entries -> {
           ObjectNode entry = entries.objectNode();
@@ -99,12 +125,49 @@ final class OciLayoutBackend implements TagBackend {
           }
           return true;
         });
-    // Report what is on disk now, read back and hashed, not what we meant to write.
     JsonNode stored =
         find(layout.manifests(), d -> tag.equals(refName(d)))
             .orElseThrow(
                 () -> new OcitagException.Failed("tag '" + tag + "' vanished after writing"));
     return Digest.of(layout.readBlob(descriptorDigest(stored, layout)));
+  }
+
+  @Override
+  public boolean hasBlob(ImageRef repository, Descriptor blob) {
+    return Layout.find(repository.repository())
+        .map(l -> l.hasBlob(blob.digest(), blob.size()))
+        .orElse(false);
+  }
+
+  /**
+   * Within one layout the blob is already there. From another layout it is not linked (that would
+   * tie two layouts' files together): false, and the engine streams it.
+   */
+  @Override
+  public boolean mountBlob(ImageRef repository, Descriptor blob, ImageRef from) {
+    if (from.transport() != ImageRef.Transport.OCI_LAYOUT) {
+      return false;
+    }
+    try {
+      Optional<Layout> here = Layout.find(repository.repository());
+      Optional<Layout> there = Layout.find(from.repository());
+      return here.isPresent()
+          && there.isPresent()
+          && here.get().root().equals(there.get().root())
+          && here.get().hasBlob(blob.digest(), blob.size());
+    } catch (OcitagException e) {
+      return false; // 'from' is no layout: the stream from it will say why
+    }
+  }
+
+  @Override
+  public InputStream openBlob(ImageRef repository, Descriptor blob) {
+    return Layout.open(repository.repository()).openBlob(blob.digest());
+  }
+
+  @Override
+  public void pushBlob(ImageRef repository, Descriptor blob, InputStream body) {
+    Layout.openOrCreate(repository.repository()).writeBlob(blob.digest(), blob.size(), body);
   }
 
   @Override
