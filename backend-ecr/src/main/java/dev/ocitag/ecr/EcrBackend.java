@@ -470,7 +470,7 @@ public final class EcrBackend implements TagBackend, TagPolicy, BatchTagging {
   }
 
   private String registryId(ImageRef ref) {
-    return ref.ecrRegistry().map(ImageRef.EcrRegistry::registryId).orElse(defaultRegistryId);
+    return EcrHost.of(ref).map(EcrHost::registryId).orElse(defaultRegistryId);
   }
 
   private static Manifest manifestOf(ImageRef ref, Image image) {

@@ -62,12 +62,12 @@ final class EcrClients {
    * default chain (AWS_REGION, the profile); a missing region is a one-line error with the fix.
    */
   static Target target(ImageRef ref, BackendOptions options) {
-    if (blankToNull(options.profile()) != null) {
-      checkProfile(blankToNull(options.profile()));
+    if (blankToNull(options.get(EcrOptions.PROFILE)) != null) {
+      checkProfile(blankToNull(options.get(EcrOptions.PROFILE)));
     }
-    Optional<ImageRef.EcrRegistry> host = ref.ecrRegistry();
+    Optional<EcrHost> host = EcrHost.of(ref);
     String registryId =
-        host.map(ImageRef.EcrRegistry::registryId).orElse(blankToNull(options.registryId()));
+        host.map(EcrHost::registryId).orElse(blankToNull(options.get(EcrOptions.REGISTRY_ID)));
     if (registryId != null && !registryId.matches("\\d{12}")) {
       throw new OcitagException.InvalidInput(
           "registry id '" + registryId + "' is not a 12-digit AWS account id");
@@ -76,11 +76,12 @@ final class EcrClients {
         host.map(h -> Region.of(h.region()))
             .orElseGet(
                 () -> {
-                  String given = blankToNull(options.region());
-                  return given != null ? Region.of(given) : defaultRegion(options.profile());
+                  String given = blankToNull(options.get(EcrOptions.REGION));
+                  return given != null
+                      ? Region.of(given)
+                      : defaultRegion(options.get(EcrOptions.PROFILE));
                 });
-    return new Target(
-        registryId, region, host.map(ImageRef.EcrRegistry::fips).orElse(false), endpoint(options));
+    return new Target(registryId, region, host.map(EcrHost::fips).orElse(false), endpoint(options));
   }
 
   private static Region defaultRegion(String profile) {
@@ -96,7 +97,7 @@ final class EcrClients {
   }
 
   private static URI endpoint(BackendOptions options) {
-    String text = blankToNull(options.endpointUrl());
+    String text = blankToNull(options.get(EcrOptions.ENDPOINT_URL));
     String source = "--endpoint-url";
     if (text == null) {
       text = blankToNull(System.getenv(ENDPOINT_ENV));
@@ -136,7 +137,7 @@ final class EcrClients {
     EcrClientBuilder builder =
         EcrClient.builder()
             .region(target.region())
-            .credentialsProvider(credentials(options.profile()))
+            .credentialsProvider(credentials(options.get(EcrOptions.PROFILE)))
             .httpClient(
                 UrlConnectionHttpClient.builder()
                     .connectionTimeout(Duration.ofSeconds(10))

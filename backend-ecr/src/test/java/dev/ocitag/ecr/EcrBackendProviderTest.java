@@ -3,7 +3,6 @@ package dev.ocitag.ecr;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.ocitag.core.ImageRef;
 import dev.ocitag.core.TagBackendProvider;
 import java.net.URL;
 import java.net.URLClassLoader;
@@ -21,7 +20,7 @@ class EcrBackendProviderTest {
     for (TagBackendProvider p : ServiceLoader.load(TagBackendProvider.class)) {
       if (p instanceof EcrBackendProvider) {
         found = true;
-        assertEquals(ImageRef.Transport.ECR, p.transport());
+        assertEquals("ecr", p.transport());
       }
     }
     assertTrue(found);
@@ -29,7 +28,8 @@ class EcrBackendProviderTest {
 
   /**
    * Loads the provider where no AWS SDK class can be found at all: asking its transport must still
-   * work, so loading every provider costs the CLI nothing of the SDK.
+   * work, and claiming a reference and listing the options too, so loading every provider costs the
+   * CLI nothing of the SDK.
    */
   @Test
   void askingTheTransportLoadsNoSdkClass() throws Exception {
@@ -50,12 +50,18 @@ class EcrBackendProviderTest {
       assertEquals(null, sdk, "the isolated loader must not see the SDK");
       Class<?> spi = Class.forName("dev.ocitag.core.TagBackendProvider", true, isolated);
       Object transport = null;
+      Object claimed = null;
       for (Object p : ServiceLoader.load(spi, isolated)) {
         if (p.getClass().getName().equals(EcrBackendProvider.class.getName())) {
           transport = spi.getMethod("transport").invoke(p);
+          claimed =
+              spi.getMethod("claim", String.class)
+                  .invoke(p, "123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/app:v1");
+          spi.getMethod("options").invoke(p);
         }
       }
-      assertEquals("ECR", String.valueOf(transport));
+      assertEquals("ecr", String.valueOf(transport));
+      assertTrue(String.valueOf(claimed).contains("team/app:v1"), String.valueOf(claimed));
     }
   }
 }

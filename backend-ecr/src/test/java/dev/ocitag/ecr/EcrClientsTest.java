@@ -15,8 +15,10 @@ import software.amazon.awssdk.services.ecr.endpoints.EcrEndpointProvider;
 
 class EcrClientsTest {
   private static final BackendOptions OPTIONS =
-      new BackendOptions(
-          false, false, null, "us-east-1", null, null, "111122223333", 1, null, null, null);
+      BackendOptions.defaults()
+          .with(EcrOptions.REGION, "us-east-1")
+          .with(EcrOptions.REGISTRY_ID, "111122223333")
+          .withParallelism(1);
 
   @Test
   void aHostReferenceWinsOverTheOptions() {

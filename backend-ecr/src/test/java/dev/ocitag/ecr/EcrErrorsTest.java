@@ -250,34 +250,20 @@ class EcrErrorsTest {
     fake.seed(repo, image, "src");
     BackendOptions o = EcrTesting.options(fake);
     BackendOptions own =
-        new BackendOptions(
-            false,
-            false,
-            null,
-            "us-east-1",
-            null,
-            o.endpointUrl(),
-            FakeEcr.ACCOUNT,
-            1,
-            null,
-            null,
-            null);
+        BackendOptions.defaults()
+            .with(EcrOptions.REGION, "us-east-1")
+            .with(EcrOptions.ENDPOINT_URL, o.get(EcrOptions.ENDPOINT_URL))
+            .with(EcrOptions.REGISTRY_ID, FakeEcr.ACCOUNT)
+            .withParallelism(1);
     try (EcrBackend b = EcrBackend.open(ref(":src"), own)) {
       assertEquals(image.digest(), b.fetch(ref(":src")).digest());
     }
     BackendOptions other =
-        new BackendOptions(
-            false,
-            false,
-            null,
-            "us-east-1",
-            null,
-            o.endpointUrl(),
-            "210987654321",
-            1,
-            null,
-            null,
-            null);
+        BackendOptions.defaults()
+            .with(EcrOptions.REGION, "us-east-1")
+            .with(EcrOptions.ENDPOINT_URL, o.get(EcrOptions.ENDPOINT_URL))
+            .with(EcrOptions.REGISTRY_ID, "210987654321")
+            .withParallelism(1);
     try (EcrBackend b = EcrBackend.open(ref(":src"), other)) {
       var e = assertThrows(OcitagException.NotFound.class, () -> b.fetch(ref(":src")));
       assertTrue(e.getMessage().contains("210987654321"), e.getMessage());
@@ -300,8 +286,10 @@ class EcrErrorsTest {
     EcrTesting.clearCredentials();
     BackendOptions o = EcrTesting.options(fake);
     BackendOptions profile =
-        new BackendOptions(
-            false, false, null, null, "ocitag-demo", o.endpointUrl(), null, 1, null, null, null);
+        BackendOptions.defaults()
+            .with(EcrOptions.PROFILE, "ocitag-demo")
+            .with(EcrOptions.ENDPOINT_URL, o.get(EcrOptions.ENDPOINT_URL))
+            .withParallelism(1);
     withAwsConfig(
         dir,
         () -> {
@@ -322,14 +310,16 @@ class EcrErrorsTest {
             + "source_profile = keyless\nregion = us-east-1\n"
             + "[profile keyless]\nregion = us-east-1\n");
     EcrTesting.clearCredentials();
-    String endpoint = EcrTesting.options(fake).endpointUrl();
+    String endpoint = EcrTesting.options(fake).get(EcrOptions.ENDPOINT_URL);
     withAwsConfig(
         dir,
         () -> {
           for (String profile : List.of("sso", "role", "nosuch")) {
             BackendOptions o =
-                new BackendOptions(
-                    false, false, null, null, profile, endpoint, null, 1, null, null, null);
+                BackendOptions.defaults()
+                    .with(EcrOptions.PROFILE, profile)
+                    .with(EcrOptions.ENDPOINT_URL, endpoint)
+                    .withParallelism(1);
             OcitagException e =
                 assertThrows(
                     OcitagException.class,
@@ -353,14 +343,19 @@ class EcrErrorsTest {
   void aBadRegistryIdOrEndpointIsInvalidInput() {
     BackendOptions o = EcrTesting.options(fake);
     BackendOptions badId =
-        new BackendOptions(
-            false, false, null, "us-east-1", null, o.endpointUrl(), "12ab", 1, null, null, null);
+        BackendOptions.defaults()
+            .with(EcrOptions.REGION, "us-east-1")
+            .with(EcrOptions.ENDPOINT_URL, o.get(EcrOptions.ENDPOINT_URL))
+            .with(EcrOptions.REGISTRY_ID, "12ab")
+            .withParallelism(1);
     assertThrows(
         OcitagException.InvalidInput.class,
         () -> EcrBackend.open(ImageRef.parse("ecr:r:t"), badId));
     BackendOptions badUrl =
-        new BackendOptions(
-            false, false, null, "us-east-1", null, "ftp://x", null, 1, null, null, null);
+        BackendOptions.defaults()
+            .with(EcrOptions.REGION, "us-east-1")
+            .with(EcrOptions.ENDPOINT_URL, "ftp://x")
+            .withParallelism(1);
     var e =
         assertThrows(
             OcitagException.InvalidInput.class,

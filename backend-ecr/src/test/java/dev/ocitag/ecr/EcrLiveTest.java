@@ -34,18 +34,11 @@ class EcrLiveTest {
         "-Plive-ecr needs OCITAG_LIVE_ECR_REPO=<an ECR image with a tag>");
     ImageRef source = ImageRef.parse(image);
     BackendOptions options =
-        new BackendOptions(
-            false,
-            false,
-            null,
-            System.getenv("AWS_REGION"),
-            System.getenv("AWS_PROFILE"),
-            null,
-            null,
-            4,
-            System.out::println,
-            null,
-            null);
+        BackendOptions.defaults()
+            .with(EcrOptions.REGION, System.getenv("AWS_REGION"))
+            .with(EcrOptions.PROFILE, System.getenv("AWS_PROFILE"))
+            .withParallelism(4)
+            .withDebug(System.out::println);
     String tag = "ocitag-live-" + System.currentTimeMillis();
     try (EcrBackend backend = EcrBackend.open(source, options)) {
       Manifest manifest = backend.fetch(source);

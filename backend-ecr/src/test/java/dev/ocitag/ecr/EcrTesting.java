@@ -32,18 +32,10 @@ final class EcrTesting {
   }
 
   static BackendOptions options(FakeEcr fake, String region, List<String> debug) {
-    return new BackendOptions(
-        false,
-        false,
-        null,
-        region,
-        null,
-        fake.endpoint(),
-        null,
-        8,
-        debug == null ? null : debug::add,
-        null,
-        null);
+    return BackendOptions.defaults()
+        .with(EcrOptions.REGION, region)
+        .with(EcrOptions.ENDPOINT_URL, fake.endpoint())
+        .withDebug(debug == null ? null : debug::add);
   }
 
   static List<String> debugLines() {

@@ -68,12 +68,12 @@ public final class DistributionBackend implements TagBackend {
 
   /** Opens a backend for the registry of {@code ref}. */
   public static DistributionBackend open(ImageRef ref, BackendOptions options, Settings settings) {
-    if (ref.transport() != ImageRef.Transport.DISTRIBUTION
-        && ref.transport() != ImageRef.Transport.ECR) {
+    if (ref.registry().isEmpty()) {
       throw new OcitagException.InvalidInput(
           "'" + ref + "' is not a registry reference (the distribution backend serves those)");
     }
-    return open(RegistryEndpoint.of(ref, options.plainHttp()), options, settings);
+    return open(
+        RegistryEndpoint.of(ref, options.get(RegistryOptions.PLAIN_HTTP)), options, settings);
   }
 
   /** Opens a backend for an endpoint given as it is (tests point it at their own servers). */
@@ -99,7 +99,12 @@ public final class DistributionBackend implements TagBackend {
         endpoint.apiHost().equals(endpoint.registry())
             ? List.of(endpoint.apiHost())
             : List.of(endpoint.apiHost(), endpoint.registry());
-    TlsSetup tls = TlsSetup.of(hostDirs, options.insecure(), options.caFile(), environment);
+    TlsSetup tls =
+        TlsSetup.of(
+            hostDirs,
+            options.get(RegistryOptions.INSECURE),
+            options.get(RegistryOptions.CA_FILE),
+            environment);
     Proxies proxies = Proxies.fromEnv(environment);
     if (debug != null) {
       if (!tls.filesRead().isEmpty()) {
@@ -118,7 +123,7 @@ public final class DistributionBackend implements TagBackend {
         endpoint.loopback() && !endpoint.plainHttp()
             ? new PlainHttpFallback(network, endpoint, debug)
             : network;
-    Path dockerConfigDir = options.dockerConfig();
+    Path dockerConfigDir = options.get(RegistryOptions.DOCKER_CONFIG);
     // looked up when a registry first asks for credentials, never for anonymous registries
     Lazy<Optional<Credentials>> credentials =
         new Lazy<>(
@@ -129,11 +134,17 @@ public final class DistributionBackend implements TagBackend {
                     endpoint.registry(),
                     DockerConfig.timeout(),
                     debug));
-    Transport tokens = new Retry(network, settings, options.timeout(), debug);
+    Transport tokens = new Retry(network, settings, options.get(RegistryOptions.TIMEOUT), debug);
     RegistryAuth auth =
         new RegistryAuth(
-            registry, endpoint, credentials, tokens, options.insecure(), debug, Clock.systemUTC());
-    Transport client = new Retry(auth, settings, options.timeout(), debug);
+            registry,
+            endpoint,
+            credentials,
+            tokens,
+            options.get(RegistryOptions.INSECURE),
+            debug,
+            Clock.systemUTC());
+    Transport client = new Retry(auth, settings, options.get(RegistryOptions.TIMEOUT), debug);
     return new DistributionBackend(endpoint, client, settings, tls, http, debug);
   }
 

@@ -1,19 +1,33 @@
 package dev.ocitag.distribution;
 
+import dev.ocitag.core.BackendOption;
 import dev.ocitag.core.BackendOptions;
 import dev.ocitag.core.ImageRef;
 import dev.ocitag.core.TagBackend;
 import dev.ocitag.core.TagBackendProvider;
+import java.util.List;
+import java.util.Optional;
 
 /**
- * Opens {@link DistributionBackend}s for registry references. Loading this class loads no OkHttp
- * class: that happens only in {@link #open}.
+ * Serves every docker reference ({@code [HOST[:PORT]/]NAME[:TAG|@DIGEST]}) through the OCI
+ * distribution API, the least specific claim. Loading this class loads no OkHttp class: that
+ * happens only in {@link #open}.
  */
 public final class DistributionBackendProvider implements TagBackendProvider {
 
   @Override
-  public ImageRef.Transport transport() {
-    return ImageRef.Transport.DISTRIBUTION;
+  public String transport() {
+    return ImageRef.DOCKER;
+  }
+
+  @Override
+  public Optional<ImageRef> claim(String text) {
+    return Optional.of(ImageRef.parseDocker(text));
+  }
+
+  @Override
+  public List<BackendOption<?>> options() {
+    return RegistryOptions.ALL;
   }
 
   @Override

@@ -47,8 +47,9 @@ class BasicAuthRegistryTest extends RegistryContractTest {
     seed(repo(), image, "src");
     List<String> debug = new ArrayList<>();
     BackendOptions empty =
-        new BackendOptions(
-            false, false, temp.resolve("empty"), null, null, null, null, 8, debug::add, null, null);
+        BackendOptions.defaults()
+            .with(RegistryOptions.DOCKER_CONFIG, temp.resolve("empty"))
+            .withDebug(debug::add);
     try (TagBackend anonymous = open(empty)) {
       OcitagException.Denied e =
           assertThrows(OcitagException.Denied.class, () -> anonymous.fetch(repo().withTag("src")));
@@ -65,7 +66,7 @@ class BasicAuthRegistryTest extends RegistryContractTest {
     List<String> debug = new ArrayList<>();
     Path config = REGISTRY.writeDockerConfig(temp.resolve("wrong"), RealRegistry.USER, "not-it-42");
     BackendOptions options =
-        new BackendOptions(false, false, config, null, null, null, null, 8, debug::add, null, null);
+        BackendOptions.defaults().with(RegistryOptions.DOCKER_CONFIG, config).withDebug(debug::add);
     try (TagBackend backend = open(options)) {
       OcitagException.Denied e =
           assertThrows(OcitagException.Denied.class, () -> backend.fetch(repo().withTag("src")));
@@ -82,9 +83,9 @@ class BasicAuthRegistryTest extends RegistryContractTest {
     TestImage image = TestImages.ociImage("debugpw");
     seed(repo(), image, "src");
     List<String> debug = new ArrayList<>();
-    Path config = options().dockerConfig();
+    Path config = options().get(RegistryOptions.DOCKER_CONFIG);
     BackendOptions options =
-        new BackendOptions(false, false, config, null, null, null, null, 8, debug::add, null, null);
+        BackendOptions.defaults().with(RegistryOptions.DOCKER_CONFIG, config).withDebug(debug::add);
     try (TagBackend backend = open(options)) {
       assertArrayEquals(image.bytes(), backend.fetch(repo().withTag("src")).bytes());
     }

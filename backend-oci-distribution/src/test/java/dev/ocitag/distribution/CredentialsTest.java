@@ -78,7 +78,7 @@ class CredentialsTest {
     TestImage image = TestImages.ociImage(salt);
     RegistrySeeder.seed(registry, repo, image, "src");
     BackendOptions options =
-        new BackendOptions(false, false, dir, null, null, null, null, 8, debug::add, null, null);
+        BackendOptions.defaults().with(RegistryOptions.DOCKER_CONFIG, dir).withDebug(debug::add);
     try (TagBackend backend =
         DistributionBackend.open(
             RegistryEndpoint.of(repo, false), options, Settings.defaults(), env(path))) {

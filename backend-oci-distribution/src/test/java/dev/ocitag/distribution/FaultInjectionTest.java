@@ -64,8 +64,7 @@ class FaultInjectionTest {
     server = new MockWebServer();
     server.start(java.net.InetAddress.getLoopbackAddress(), 0);
     repo = ImageRef.parse("127.0.0.1:" + server.getPort() + "/team/app");
-    BackendOptions options =
-        new BackendOptions(false, false, null, null, null, null, null, 4, debug::add, null, null);
+    BackendOptions options = BackendOptions.defaults().withParallelism(4).withDebug(debug::add);
     backend = DistributionBackend.open(repo, options, FAST);
   }
 

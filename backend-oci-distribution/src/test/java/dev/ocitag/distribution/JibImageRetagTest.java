@@ -63,7 +63,7 @@ class JibImageRetagTest {
             ? temp.resolve("no-config")
             : registry.writeDockerConfig(
                 temp.resolve("docker"), RealRegistry.USER, RealRegistry.PASSWORD);
-    return new BackendOptions(false, false, dir, null, null, null, null, 8, null, null, null);
+    return BackendOptions.defaults().with(RegistryOptions.DOCKER_CONFIG, dir);
   }
 
   @ParameterizedTest(name = "{0} registry, {1}")

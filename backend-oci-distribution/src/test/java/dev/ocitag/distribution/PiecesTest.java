@@ -196,7 +196,7 @@ class PiecesTest {
       Class<?> provider = isolated.loadClass(DistributionBackendProvider.class.getName());
       Object instance = provider.getConstructor().newInstance();
       Object transport = provider.getMethod("transport").invoke(instance);
-      assertEquals("DISTRIBUTION", transport.toString());
+      assertEquals("docker", transport.toString());
     }
   }
 }

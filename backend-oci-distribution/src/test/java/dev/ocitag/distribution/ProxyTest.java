@@ -92,8 +92,11 @@ class ProxyTest {
   private DistributionBackend open(
       String registry, boolean plainHttp, Path caFile, Map<String, String> env) {
     BackendOptions options =
-        new BackendOptions(
-            plainHttp, false, null, null, null, null, null, 4, debug::add, null, caFile);
+        BackendOptions.defaults()
+            .with(RegistryOptions.PLAIN_HTTP, plainHttp)
+            .withParallelism(4)
+            .withDebug(debug::add)
+            .with(RegistryOptions.CA_FILE, caFile);
     return DistributionBackend.open(
         RegistryEndpoint.of(ImageRef.parse(registry + "/team/app:1.0"), plainHttp),
         options,

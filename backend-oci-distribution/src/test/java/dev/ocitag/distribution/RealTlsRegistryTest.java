@@ -46,7 +46,10 @@ class RealTlsRegistryTest {
 
   private DistributionBackend open(RealRegistry registry, Path caFile, Path certsD) {
     BackendOptions options =
-        new BackendOptions(false, false, null, null, null, null, null, 4, debug::add, null, caFile);
+        BackendOptions.defaults()
+            .withParallelism(4)
+            .withDebug(debug::add)
+            .with(RegistryOptions.CA_FILE, caFile);
     return DistributionBackend.open(
         RegistryEndpoint.of(registry.ref("any:x"), false),
         options,

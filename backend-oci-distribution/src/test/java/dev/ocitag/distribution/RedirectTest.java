@@ -114,8 +114,11 @@ class RedirectTest {
   private DistributionBackend open(MockWebServer server, boolean plainHttp, Path caFile) {
     String host = "127.0.0.1:" + server.getPort();
     BackendOptions options =
-        new BackendOptions(
-            plainHttp, false, null, null, null, null, null, 4, debug::add, null, caFile);
+        BackendOptions.defaults()
+            .with(RegistryOptions.PLAIN_HTTP, plainHttp)
+            .withParallelism(4)
+            .withDebug(debug::add)
+            .with(RegistryOptions.CA_FILE, caFile);
     return DistributionBackend.open(
         new RegistryEndpoint(host, host, true, plainHttp), options, FAST, Map.of());
   }

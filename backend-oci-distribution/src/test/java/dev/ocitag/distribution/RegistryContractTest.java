@@ -53,7 +53,7 @@ abstract class RegistryContractTest extends TagBackendContract {
 
   static BackendOptions withDockerConfig(Path dir) {
     BackendOptions d = BackendOptions.defaults();
-    return new BackendOptions(false, false, dir, null, null, null, null, 8, null, null, null);
+    return BackendOptions.defaults().with(RegistryOptions.DOCKER_CONFIG, dir);
   }
 
   static Stream<TestImage> everyKind() {

@@ -56,7 +56,10 @@ class TimeoutTest {
   private DistributionBackend open(Duration timeout) {
     String host = "127.0.0.1:" + server.getPort();
     BackendOptions options =
-        new BackendOptions(true, false, null, null, null, null, null, 4, null, timeout, null);
+        BackendOptions.defaults()
+            .with(RegistryOptions.PLAIN_HTTP, true)
+            .withParallelism(4)
+            .with(RegistryOptions.TIMEOUT, timeout);
     return DistributionBackend.open(
         new RegistryEndpoint(host, host, true, true), options, PATIENT, Map.of());
   }

@@ -118,8 +118,11 @@ class TlsTest {
 
   private DistributionBackend open(boolean insecure, Path caFile) {
     BackendOptions options =
-        new BackendOptions(
-            false, insecure, null, null, null, null, null, 4, debug::add, null, caFile);
+        BackendOptions.defaults()
+            .with(RegistryOptions.INSECURE, insecure)
+            .withParallelism(4)
+            .withDebug(debug::add)
+            .with(RegistryOptions.CA_FILE, caFile);
     return DistributionBackend.open(RegistryEndpoint.of(ref(), false), options, FAST, env());
   }
 

@@ -98,7 +98,7 @@ class TokenAuthRegistryTest extends RegistryContractTest {
             + "\"}}}");
     List<String> debug = new ArrayList<>();
     BackendOptions options =
-        new BackendOptions(false, false, dir, null, null, null, null, 8, debug::add, null, null);
+        BackendOptions.defaults().with(RegistryOptions.DOCKER_CONFIG, dir).withDebug(debug::add);
     try (TagBackend backend = open(options)) {
       new TagEngine(backend, TagEngine.Options.defaults())
           .tag(repo().withTag("src"), List.of(repo().withTag("via-identity")));

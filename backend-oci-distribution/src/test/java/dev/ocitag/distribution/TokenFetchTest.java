@@ -89,8 +89,7 @@ class TokenFetchTest {
 
   private DistributionBackend open() {
     String host = "127.0.0.1:" + server.getPort();
-    BackendOptions options =
-        new BackendOptions(true, false, null, null, null, null, null, 8, null, null, null);
+    BackendOptions options = BackendOptions.defaults().with(RegistryOptions.PLAIN_HTTP, true);
     return DistributionBackend.open(
         new RegistryEndpoint(host, host, true, true),
         options,

@@ -107,8 +107,10 @@ class TransportTest {
         new RegistryEndpoint(
             loopback ? host : "registry.example", host, loopback, scheme.equals("http"));
     BackendOptions options =
-        new BackendOptions(
-            false, insecure, null, null, null, null, null, 4, debug::add, null, null);
+        BackendOptions.defaults()
+            .with(RegistryOptions.INSECURE, insecure)
+            .withParallelism(4)
+            .withDebug(debug::add);
     return DistributionBackend.open(endpoint, options, FAST);
   }
 
@@ -192,8 +194,7 @@ class TransportTest {
         new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       port = free.getLocalPort();
     }
-    BackendOptions options =
-        new BackendOptions(false, false, null, null, null, null, null, 4, debug::add, null, null);
+    BackendOptions options = BackendOptions.defaults().withParallelism(4).withDebug(debug::add);
     ImageRef refused = ImageRef.parse("127.0.0.1:" + port + "/app:1.0");
     try (DistributionBackend backend = DistributionBackend.open(refused, options, FAST)) {
       OcitagException.Transient e =

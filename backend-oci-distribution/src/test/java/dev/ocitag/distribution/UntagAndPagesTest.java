@@ -34,8 +34,7 @@ class UntagAndPagesTest {
 
   private static DistributionBackend open(
       RealRegistry registry, Settings settings, List<String> debug) {
-    BackendOptions options =
-        new BackendOptions(false, false, null, null, null, null, null, 4, debug::add, null, null);
+    BackendOptions options = BackendOptions.defaults().withParallelism(4).withDebug(debug::add);
     return DistributionBackend.open(registry.ref("any:x"), options, settings);
   }
 

@@ -145,7 +145,7 @@ final class OciLayoutBackend implements TagBackend, BlobTransfer {
    */
   @Override
   public boolean mountBlob(ImageRef repository, Descriptor blob, ImageRef from) {
-    if (from.transport() != ImageRef.Transport.OCI_LAYOUT) {
+    if (!from.transport().equals(OciLayoutBackendProvider.TRANSPORT)) {
       return false;
     }
     try {

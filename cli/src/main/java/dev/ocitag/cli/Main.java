@@ -2,15 +2,16 @@ package dev.ocitag.cli;
 
 import dev.ocitag.cli.Args.Option;
 import dev.ocitag.cli.Args.Spec;
+import dev.ocitag.core.BackendOption;
 import dev.ocitag.core.BackendOptions;
+import dev.ocitag.core.Backends;
 import dev.ocitag.core.OcitagException;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,48 +27,35 @@ public final class Main {
   }
 
   static final Option OUTPUT = Option.value("FORMAT", "text (default) or json", "-o", "--output");
-  static final Option PLAIN_HTTP =
-      Option.flag(
-          "Use HTTP, not HTTPS (else HTTPS, or HTTP for a loopback registry without TLS)",
-          "--plain-http");
-  static final Option INSECURE = Option.flag("Skip TLS certificate verification", "--insecure");
-  static final Option CA_FILE =
-      Option.value("PEM", "Also trust these CA certificates (see certs.d below)", "--ca-file");
-  static final Option TIMEOUT =
-      Option.value(
-          "SECONDS", "Bound each registry request, retries included (default 60)", "--timeout");
-  static final Option DOCKER_CONFIG =
-      Option.value(
-          "DIR",
-          "Docker config directory for credentials ($DOCKER_CONFIG, ~/.docker)",
-          "--docker-config");
-  static final Option REGION = Option.value("REGION", "AWS region for ECR", "--region");
-  static final Option PROFILE = Option.value("PROFILE", "AWS profile for ECR", "--profile");
-  static final Option ENDPOINT_URL =
-      Option.value("URL", "ECR API endpoint ($AWS_ENDPOINT_URL_ECR, else AWS's)", "--endpoint-url");
-  static final Option REGISTRY_ID =
-      Option.value("ACCOUNT", "ECR registry (account) id for ecr: references", "--registry-id");
+
+  /** The backends' own options (registry, ECR, ...), as their providers declare them. */
+  private static final Map<Option, BackendOption<?>> BACKEND_OPTIONS = new LinkedHashMap<>();
+
+  static {
+    for (BackendOption<?> o : Backends.options()) {
+      String[] flags = o.flags().toArray(String[]::new);
+      BACKEND_OPTIONS.put(
+          o.takesValue()
+              ? Option.value(o.metavar(), o.help(), flags)
+              : Option.flag(o.help(), flags),
+          o);
+    }
+  }
+
   static final Option VERBOSE = Option.flag("Say what is being done on stderr", "-v", "--verbose");
   static final Option DEBUG =
       Option.flag("Log requests (secrets redacted) and stack traces on stderr", "--debug");
   static final Option HELP = Option.flag("Show this help and exit", "-h", "--help");
   static final Option VERSION = Option.flag("Print the version and exit", "-V", "--version");
-  static final List<Option> GLOBAL =
-      List.of(
-          OUTPUT,
-          PLAIN_HTTP,
-          INSECURE,
-          CA_FILE,
-          TIMEOUT,
-          DOCKER_CONFIG,
-          REGION,
-          PROFILE,
-          ENDPOINT_URL,
-          REGISTRY_ID,
-          VERBOSE,
-          DEBUG,
-          HELP,
-          VERSION);
+  static final List<Option> GLOBAL = global();
+
+  private static List<Option> global() {
+    List<Option> all = new ArrayList<>();
+    all.add(OUTPUT);
+    all.addAll(BACKEND_OPTIONS.keySet());
+    all.addAll(List.of(VERBOSE, DEBUG, HELP, VERSION));
+    return List.copyOf(all);
+  }
 
   private static final Spec HELP_COMMAND =
       new Spec(
@@ -205,39 +193,24 @@ public final class Main {
     return message == null ? "" : message.replaceAll("\\s*\\R\\s*", " ").strip();
   }
 
+  /** The backends' options as given on the command line, each parsed (and checked) here. */
   BackendOptions backendOptions(int parallelism) {
-    String config = args.value(DOCKER_CONFIG);
-    String caFile = args.value(CA_FILE);
-    return new BackendOptions(
-        args.flag(PLAIN_HTTP),
-        args.flag(INSECURE),
-        config == null ? null : Path.of(config),
-        args.value(REGION),
-        args.value(PROFILE),
-        args.value(ENDPOINT_URL),
-        args.value(REGISTRY_ID),
-        parallelism,
-        debug ? line -> err.println("debug: " + line) : null,
-        timeout(),
-        caFile == null ? null : Path.of(caFile));
+    BackendOptions options =
+        BackendOptions.defaults()
+            .withParallelism(parallelism)
+            .withDebug(debug ? line -> err.println("debug: " + line) : null);
+    for (Map.Entry<Option, BackendOption<?>> e : BACKEND_OPTIONS.entrySet()) {
+      options = given(options, e.getKey(), e.getValue());
+    }
+    return options;
   }
 
-  /** {@code --timeout}: seconds, a fraction allowed; null for the backends' default. */
-  private Duration timeout() {
-    String v = args.value(TIMEOUT);
-    if (v == null) {
-      return null;
+  private <T> BackendOptions given(BackendOptions options, Option flag, BackendOption<T> option) {
+    if (!option.takesValue()) {
+      return args.flag(flag) ? options.with(option, option.parse("")) : options;
     }
-    try {
-      double seconds = Double.parseDouble(v);
-      if (seconds > 0 && seconds <= 86_400) {
-        return Duration.ofMillis(Math.max(1, Math.round(seconds * 1000)));
-      }
-    } catch (NumberFormatException e) {
-      // below
-    }
-    throw new OcitagException.InvalidInput(
-        "invalid value '" + v + "' for --timeout: want seconds, more than 0 and at most 86400");
+    String value = args.value(flag);
+    return value == null ? options : options.with(option, option.parse(value));
   }
 
   void verbose(String line) {

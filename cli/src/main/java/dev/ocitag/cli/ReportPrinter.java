@@ -7,6 +7,7 @@ import dev.ocitag.core.ImageRef;
 import dev.ocitag.core.Manifest;
 import dev.ocitag.core.engine.TagReport;
 import dev.ocitag.core.engine.TagResult;
+import dev.ocitag.core.engine.Transfer;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -61,6 +62,17 @@ final class ReportPrinter {
       if (r.reason() != null) {
         line.append(": ").append(Main.oneLine(r.reason()));
       }
+      if (r.transfer() != null) {
+        Transfer t = r.transfer();
+        line.append(
+            String.format(
+                " [blobs: %d copied (%d bytes), %d mounted, %d present",
+                t.copied(), t.bytes(), t.mounted(), t.skipped()));
+        if (t.foreign() > 0) {
+          line.append(", ").append(t.foreign()).append(" foreign (urls) not copied");
+        }
+        line.append(']');
+      }
       if (report.dryRun()) {
         line.append(" [dry run]");
       }
@@ -87,6 +99,17 @@ final class ReportPrinter {
       writeDigest(g, "digest", r.digest());
       writeDigest(g, "previousDigest", r.previousDigest());
       g.writeStringField("reason", r.reason());
+      if (r.transfer() != null) {
+        Transfer t = r.transfer();
+        g.writeObjectFieldStart("transfer");
+        g.writeNumberField("blobsCopied", t.copied());
+        g.writeNumberField("blobsMounted", t.mounted());
+        g.writeNumberField("blobsSkipped", t.skipped());
+        g.writeNumberField("foreignLayers", t.foreign());
+        g.writeNumberField("bytes", t.bytes());
+        g.writeNumberField("manifests", t.manifests());
+        g.writeEndObject();
+      }
       g.writeEndObject();
     }
     g.writeEndArray();

@@ -3,9 +3,8 @@ package dev.ocitag.cli;
 import dev.ocitag.cli.Args.Option;
 import dev.ocitag.cli.Args.Params;
 import dev.ocitag.cli.Args.Spec;
-import dev.ocitag.core.Backends;
 import dev.ocitag.core.ImageRef;
-import dev.ocitag.core.TagBackend;
+import dev.ocitag.core.Stores;
 import dev.ocitag.core.engine.TagEngine;
 import dev.ocitag.core.engine.TagReport;
 import java.util.List;
@@ -15,18 +14,21 @@ final class TagCommand implements Command {
       Option.flag("Decide and print every outcome, write nothing", "--dry-run");
   static final Option NO_OVERWRITE =
       Option.flag("Block tags that point at another image", "--no-overwrite");
-  static final Option JOBS = Option.value("N", "Tags written at once (default: 8)", "-j", "--jobs");
+  static final Option JOBS =
+      Option.value("N", "Tags (and blobs) written at once (default: 8)", "-j", "--jobs");
   static final Spec SPEC =
       new Spec(
           "tag",
           List.of(
               "Put one or more tags on the image SRC names, keeping its manifest byte for byte.",
-              "A bare TAG means SRC's repository; a full REF must be in the same repository."),
+              "A bare TAG means SRC's repository. A full REF may be anywhere: another repository,",
+              "registry, ECR or layout; the image is copied there first (blobs, then child",
+              "manifests, then the tag), mounted within one registry, skipped where present."),
           List.of(DRY_RUN, NO_OVERWRITE, JOBS),
           new Params("SRC TAG|REF...", 2, -1, "the image (by tag or digest), then the tags"));
 
   @Override
-  public int run(Main main, Args args) {
+  public int run(Main main, Args args) throws Exception {
     int jobs = args.positive(JOBS, 8);
     List<String> params = args.params();
     ImageRef src = ImageRef.parse(params.get(0));
@@ -34,10 +36,12 @@ final class TagCommand implements Command {
         TagEngine.plan(
             src,
             params.subList(1, params.size()).stream().map(t -> ImageRef.target(src, t)).toList());
-    try (TagBackend backend = Backends.open(src, main.backendOptions(jobs))) {
-      TagEngine.Options options =
-          new TagEngine.Options(args.flag(DRY_RUN), args.flag(NO_OVERWRITE), jobs);
-      TagReport report = new TagEngine(backend, options).tag(src, plan);
+    TagEngine.Options options =
+        new TagEngine.Options(args.flag(DRY_RUN), args.flag(NO_OVERWRITE), jobs);
+    try (Stores stores = new Stores(main.backendOptions(jobs));
+        Progress progress = Progress.start(plan.size(), main.err, main.output)) {
+      TagReport report = new TagEngine(stores, options, progress).tag(src, plan);
+      progress.close();
       main.verbose("fetched " + src + ": " + report.manifest());
       ReportPrinter.print(report, main.output, main.out);
       return ExitCode.of(report);

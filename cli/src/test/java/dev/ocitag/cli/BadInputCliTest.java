@@ -101,12 +101,6 @@ class BadInputCliTest {
             2,
             "is corrupt"),
         Arguments.of(
-            "cross-repository target",
-            none,
-            new String[] {"tag", "oci:%s:latest", "oci:/elsewhere:v2"},
-            2,
-            "cross-repository"),
-        Arguments.of(
             "target with digest",
             none,
             new String[] {"tag", "oci:%s:latest", "oci:%s@sha256:" + "a".repeat(64)},

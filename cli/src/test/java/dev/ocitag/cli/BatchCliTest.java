@@ -93,17 +93,6 @@ class BatchCliTest {
   }
 
   @Test
-  void aCrossRepositoryTargetIsABadLineToo() throws IOException {
-    Map<String, String> before = layouts();
-    CliRun r =
-        CliRun.of("batch", file(one + ":latest ok\n" + one + ":latest " + two + ":x\n").toString());
-    assertEquals(2, r.code(), r::toString);
-    assertTrue(r.stderr().contains("line 2: target"), r::toString);
-    assertTrue(r.stderr().contains("cross-repository"), r::toString);
-    assertEquals(before, layouts());
-  }
-
-  @Test
   void aMissingSourceFailsOnlyItsOwnTargetsAndTheExitCodeSaysNotFound() throws IOException {
     Path batch = file(one + ":nope a b\n" + two + ":latest c\n");
 

@@ -1,51 +1,70 @@
 package dev.ocitag.core;
 
-import java.nio.file.Path;
-import java.time.Duration;
+import java.util.IdentityHashMap;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * The options a backend may honour; each backend reads the ones that concern it.
- *
- * @param plainHttp talk HTTP, not HTTPS, to the registry (without it: HTTPS first, and HTTP only
- *     for a loopback registry that does not speak TLS)
- * @param insecure skip TLS verification
- * @param dockerConfig the docker config directory, or null for {@code DOCKER_CONFIG} or ~/.docker
- * @param region AWS region, or null for the SDK's default chain
- * @param profile AWS profile, or null
- * @param endpointUrl ECR API endpoint override, or null ({@code AWS_ENDPOINT_URL_ECR} applies)
- * @param registryId ECR registry (account) id, or null for the caller's account
- * @param parallelism how many writes may run at once
- * @param debug receives one line per request and response, secrets already redacted; null when off
- * @param timeout how long one logical request may take, from connect to its last byte, retries
- *     included; null for {@link #DEFAULT_TIMEOUT}
- * @param caFile a PEM file of CA certificates trusted besides the platform's, or null
+ * The options of a run: values of the {@link BackendOption}s that backends declare (each backend
+ * reads its own), plus the two every backend honours: how many writes may run at once, and the
+ * debug log. Immutable; {@code with} makes a new one.
  */
-public record BackendOptions(
-    boolean plainHttp,
-    boolean insecure,
-    Path dockerConfig,
-    String region,
-    String profile,
-    String endpointUrl,
-    String registryId,
-    int parallelism,
-    Consumer<String> debug,
-    Duration timeout,
-    Path caFile) {
+public final class BackendOptions {
+  private final Map<BackendOption<?>, Object> values;
+  private final int parallelism;
+  private final Consumer<String> debug;
 
-  public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
-
-  public BackendOptions {
-    if (timeout == null) {
-      timeout = DEFAULT_TIMEOUT;
-    } else if (timeout.isNegative() || timeout.isZero()) {
-      throw new IllegalArgumentException("timeout must be positive");
-    }
+  private BackendOptions(
+      Map<BackendOption<?>, Object> values, int parallelism, Consumer<String> debug) {
+    this.values = values;
+    this.parallelism = parallelism;
+    this.debug = debug;
   }
 
   public static BackendOptions defaults() {
-    return new BackendOptions(false, false, null, null, null, null, null, 8, null, null, null);
+    return new BackendOptions(new IdentityHashMap<>(), 8, null);
+  }
+
+  /** The value given for the option, or its default. */
+  @SuppressWarnings("unchecked")
+  public <T> T get(BackendOption<T> option) {
+    Object v = values.get(option);
+    return v == null ? option.defaultValue() : (T) v;
+  }
+
+  /** These options with one more value (null: back to the default). */
+  public <T> BackendOptions with(BackendOption<T> option, T value) {
+    Map<BackendOption<?>, Object> copy = new IdentityHashMap<>(values);
+    if (value == null) {
+      copy.remove(option);
+    } else {
+      copy.put(option, value);
+    }
+    return new BackendOptions(copy, parallelism, debug);
+  }
+
+  /** How many writes may run at once. */
+  public int parallelism() {
+    return parallelism;
+  }
+
+  public BackendOptions withParallelism(int n) {
+    if (n < 1) {
+      throw new IllegalArgumentException("parallelism must be at least 1");
+    }
+    return new BackendOptions(values, n, debug);
+  }
+
+  /**
+   * The debug log: receives one line per request and response, secrets already redacted; null when
+   * off.
+   */
+  public Consumer<String> debug() {
+    return debug;
+  }
+
+  public BackendOptions withDebug(Consumer<String> sink) {
+    return new BackendOptions(values, parallelism, sink);
   }
 
   /** Sends a line to the debug log, if there is one. */

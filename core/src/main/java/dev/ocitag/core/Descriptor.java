@@ -25,7 +25,11 @@ public record Descriptor(
   }
 
   public Descriptor(
-      String mediaType, Digest digest, long size, String platform, Map<String, String> annotations) {
+      String mediaType,
+      Digest digest,
+      long size,
+      String platform,
+      Map<String, String> annotations) {
     this(mediaType, digest, size, platform, annotations, List.of());
   }
 

@@ -2,45 +2,28 @@ package dev.ocitag.core;
 
 import java.util.Locale;
 import java.util.Objects;
-import java.util.Optional;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * An image reference: where the repository lives, which repository, and optionally a tag and a
- * digest.
+ * An image reference: which store holds the repository, which repository, and optionally a tag and
+ * a digest.
  *
- * <p>Forms:
+ * <p>Which backend serves a reference is its providers' claim ({@link Backends#parse}): core knows
+ * the docker reference grammar (registry, path, tag, digest, with Docker Hub normalization), which
+ * most stores use, and nothing of any backend's own forms.
  *
- * <ul>
- *   <li>{@code oci:PATH[:TAG][@DIGEST]}: an OCI image layout on disk; {@link #repository()} is the
- *       path.
- *   <li>{@code ecr:REPO[:TAG][@DIGEST]}: Amazon ECR in the configured account and region; {@link
- *       #registry()} is empty.
- *   <li>{@code ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO...}: Amazon ECR, account and region from
- *       the host.
- *   <li>anything else: the docker reference grammar, with Docker Hub normalization, served through
- *       the OCI distribution API. A leading {@code docker://} is accepted.
- * </ul>
- *
+ * @param transport the word that names the kind of store, as the provider that claimed the
+ *     reference calls it ({@code docker} for the distribution API); for a reference without a
+ *     registry it is also its prefix ({@code TRANSPORT:REPOSITORY})
+ * @param registry the registry host[:port], or empty for a store named by the transport alone
  * @param tag may be null
  * @param digest may be null
  */
 public record ImageRef(
-    Transport transport, String registry, String repository, String tag, Digest digest) {
+    String transport, String registry, String repository, String tag, Digest digest) {
 
-  /** Which kind of store holds the repository; backends are chosen by it. */
-  public enum Transport {
-    OCI_LAYOUT("oci:"),
-    ECR("ecr:"),
-    DISTRIBUTION("");
-
-    private final String prefix;
-
-    Transport(String prefix) {
-      this.prefix = prefix;
-    }
-  }
+  /** The transport of the docker reference grammar: any registry, through the distribution API. */
+  public static final String DOCKER = "docker";
 
   public static final String DOCKER_HUB = "docker.io";
   private static final int NAME_MAX = 255;
@@ -67,26 +50,19 @@ public record ImageRef(
     Objects.requireNonNull(repository, "repository");
   }
 
-  /**
-   * Parses any of the reference forms; throws {@link OcitagException.InvalidInput} naming the bad
-   * part.
-   */
+  /** Parses any reference form that an installed provider claims (see {@link Backends#parse}). */
   public static ImageRef parse(String text) {
-    Objects.requireNonNull(text, "reference");
-    if (text.isBlank()) {
-      throw invalid(text, "the reference is empty");
-    }
-    if (!text.equals(text.strip()) || text.chars().anyMatch(Character::isWhitespace)) {
-      throw invalid(text, "it contains white space");
-    }
-    if (text.startsWith(Transport.OCI_LAYOUT.prefix)) {
-      return parseLayout(text);
-    }
-    if (text.startsWith(Transport.ECR.prefix)) {
-      Parts parts = Parts.split(text, text.substring(Transport.ECR.prefix.length()));
-      validatePath(text, parts.name);
-      return new ImageRef(Transport.ECR, "", parts.name, parts.tag, parts.digest);
-    }
+    return Backends.parse(text);
+  }
+
+  /**
+   * Parses the docker reference grammar ({@code [docker://][HOST[:PORT]/]PATH[:TAG][@DIGEST]},
+   * Docker Hub normalized); throws {@link OcitagException.InvalidInput} naming the bad part. The
+   * result's transport is {@link #DOCKER}; a provider that serves some of these registries relabels
+   * it.
+   */
+  public static ImageRef parseDocker(String text) {
+    checkText(text);
     String body = text.startsWith("docker://") ? text.substring("docker://".length()) : text;
     Parts parts = Parts.split(text, body);
     String name = parts.name;
@@ -116,30 +92,32 @@ public record ImageRef(
     if (registry.length() + 1 + path.length() > NAME_MAX) {
       throw invalid(text, "the name is longer than " + NAME_MAX + " characters");
     }
-    Transport transport = isEcrHost(registry) ? Transport.ECR : Transport.DISTRIBUTION;
-    return new ImageRef(transport, registry, path, parts.tag, parts.digest);
+    return new ImageRef(DOCKER, registry, path, parts.tag, parts.digest);
   }
 
-  private static ImageRef parseLayout(String text) {
-    String body = text.substring(Transport.OCI_LAYOUT.prefix.length());
-    Digest digest = null;
-    int at = body.lastIndexOf('@');
-    if (at >= 0 && body.indexOf(':', at) > at) {
-      digest = parseDigest(text, body.substring(at + 1));
-      body = body.substring(0, at);
+  /**
+   * Parses {@code PATH[:TAG][@DIGEST]} by the docker grammar's rules for path, tag and digest, for
+   * a store named by its transport alone ({@code TRANSPORT:PATH...}, no registry).
+   *
+   * @param text the whole reference, for messages
+   * @param body the part after the transport's prefix
+   */
+  public static ImageRef parseRepository(String transport, String text, String body) {
+    checkText(text);
+    Parts parts = Parts.split(text, body);
+    validatePath(text, parts.name);
+    return new ImageRef(transport, "", parts.name, parts.tag, parts.digest);
+  }
+
+  /** Refuses empty references and white space, the first checks of every grammar. */
+  public static void checkText(String text) {
+    Objects.requireNonNull(text, "reference");
+    if (text.isBlank()) {
+      throw invalid(text, "the reference is empty");
     }
-    // As skopeo does: the path ends at the first colon, the rest is the tag.
-    String tag = null;
-    int colon = body.indexOf(':');
-    if (colon >= 0) {
-      tag = body.substring(colon + 1);
-      body = body.substring(0, colon);
-      validateLayoutTag(text, tag);
+    if (!text.equals(text.strip()) || text.chars().anyMatch(Character::isWhitespace)) {
+      throw invalid(text, "it contains white space");
     }
-    if (body.isEmpty()) {
-      throw invalid(text, "the layout path is empty (want oci:PATH[:TAG|@DIGEST])");
-    }
-    return new ImageRef(Transport.OCI_LAYOUT, "", body, tag, digest);
   }
 
   /** The part of a reference text that names the repository, the tag and the digest. */
@@ -165,7 +143,8 @@ public record ImageRef(
     }
   }
 
-  private static Digest parseDigest(String text, String digest) {
+  /** A digest within a reference; a bad one is named with the reference. */
+  public static Digest parseDigest(String text, String digest) {
     try {
       return Digest.parse(digest);
     } catch (OcitagException.InvalidInput e) {
@@ -201,38 +180,33 @@ public record ImageRef(
     }
   }
 
-  private static void validateLayoutTag(String text, String tag) {
-    if (!RarePatterns.LAYOUT_TAG.matcher(tag).matches()) {
-      throw invalid(
-          text, "layout tag '" + tag + "' is not a valid org.opencontainers.image.ref.name");
-    }
-  }
-
-  private static OcitagException.InvalidInput invalid(String text, String why) {
+  /** The error for a bad reference: invalid reference 'TEXT': WHY. */
+  public static OcitagException.InvalidInput invalid(String text, String why) {
     return new OcitagException.InvalidInput("invalid reference '" + text + "': " + why);
   }
 
   /**
-   * A target given on the command line: a bare tag means the source's repository; anything with a
-   * scheme, a slash or an {@code @} is a full reference.
+   * A target given on the command line: a bare tag (no {@code /}, {@code :} or {@code @}) means the
+   * source's repository, read by the grammar that read the source; anything else is a full
+   * reference.
    */
   public static ImageRef target(ImageRef source, String arg) {
-    boolean bareTag =
-        !arg.startsWith(Transport.OCI_LAYOUT.prefix)
-            && !arg.startsWith(Transport.ECR.prefix)
-            && arg.indexOf('/') < 0
-            && arg.indexOf('@') < 0
-            && arg.indexOf(':') < 0;
-    return bareTag ? source.withTag(arg) : parse(arg);
+    boolean bareTag = arg.indexOf('/') < 0 && arg.indexOf('@') < 0 && arg.indexOf(':') < 0;
+    if (!bareTag) {
+      return parse(arg);
+    }
+    String full = source.repositoryName() + ":" + arg;
+    try {
+      return parse(full);
+    } catch (OcitagException.InvalidInput e) { // named as it was given
+      throw new OcitagException.InvalidInput(
+          e.getMessage()
+              .replace("invalid reference '" + full + "'", "invalid reference '" + arg + "'"));
+    }
   }
 
-  /** The same repository with this tag and no digest. */
+  /** The same repository with this tag and no digest (not checked: see {@link #target}). */
   public ImageRef withTag(String newTag) {
-    if (transport == Transport.OCI_LAYOUT) {
-      validateLayoutTag(newTag, newTag);
-    } else {
-      validateTag(newTag, newTag);
-    }
     return new ImageRef(transport, registry, repository, newTag, null);
   }
 
@@ -262,50 +236,9 @@ public record ImageRef(
     throw new OcitagException.InvalidInput("reference '" + this + "' names no tag or digest");
   }
 
-  /** For an ECR host reference, its account and region. */
-  public Optional<EcrRegistry> ecrRegistry() {
-    if (!registry.contains(".dkr")) {
-      return Optional.empty();
-    }
-    Matcher m = RarePatterns.ECR_HOST.matcher(registry);
-    if (!m.matches()) {
-      return Optional.empty();
-    }
-    return Optional.of(new EcrRegistry(m.group(1), m.group(3), m.group(2) != null));
-  }
-
-  /** Every ECR host has {@code .dkr.} or {@code .dkr-} in it: others skip the pattern. */
-  private static boolean isEcrHost(String registry) {
-    return registry.contains(".dkr") && RarePatterns.ECR_HOST.matcher(registry).matches();
-  }
-
-  /** The account (registryId) and region of an ECR registry host. */
-  public record EcrRegistry(String registryId, String region, boolean fips) {}
-
   /** The repository in the form it was given, without tag or digest. */
   public String repositoryName() {
-    return switch (transport) {
-      case OCI_LAYOUT -> transport.prefix + repository;
-      case ECR -> registry.isEmpty() ? transport.prefix + repository : registry + "/" + repository;
-      case DISTRIBUTION -> registry + "/" + repository;
-    };
-  }
-
-  /**
-   * Patterns only some references need, compiled on first use: a cold registry retag does not pay
-   * for them (each regex costs a cold JVM about a millisecond to compile).
-   */
-  private static final class RarePatterns {
-    // org.opencontainers.image.ref.name, per the image-spec's annotation rules
-    private static final String REF_COMPONENT = "[A-Za-z0-9]+(?:(?:[-._:@+]|--)[A-Za-z0-9]+)*";
-    static final Pattern LAYOUT_TAG =
-        Pattern.compile(REF_COMPONENT + "(?:/" + REF_COMPONENT + ")*");
-    // The host rule of amazon-ecr-credential-helper, including FIPS and the isolated partitions
-    static final Pattern ECR_HOST =
-        Pattern.compile(
-            "^(\\d{12})\\.dkr[.-]ecr(-fips)?\\.([a-zA-Z0-9][a-zA-Z0-9-_]*)\\."
-                + "(amazonaws\\.com(?:\\.cn)?|sc2s\\.sgov\\.gov|c2s\\.ic\\.gov|cloud\\.adc-e\\.uk"
-                + "|csp\\.hci\\.ic\\.gov)$");
+    return registry.isEmpty() ? transport + ":" + repository : registry + "/" + repository;
   }
 
   // equals and hashCode by hand: the record's generated ones bootstrap ObjectMethods at run time,
@@ -314,7 +247,7 @@ public record ImageRef(
   @Override
   public boolean equals(Object o) {
     return o instanceof ImageRef r
-        && transport == r.transport
+        && transport.equals(r.transport)
         && registry.equals(r.registry)
         && repository.equals(r.repository)
         && Objects.equals(tag, r.tag)

@@ -132,20 +132,20 @@ class TagEngineTest {
   }
 
   @Test
-  void targetsInAnotherRepositoryAreRefusedBeforeAnythingIsRead() {
+  void aTargetInAnotherRepositoryOfAStoreThatCannotMoveBlobsFailsAndIsNotWritten() {
     InMemoryBackend backend = new InMemoryBackend();
     backend.seed(repo, image, "src");
-    CountingBackend counting = new CountingBackend(backend);
+    ImageRef elsewhere = ImageRef.parse("mem.test/other:v1");
 
-    OcitagException e =
-        assertThrows(
-            OcitagException.InvalidInput.class,
-            () ->
-                new TagEngine(counting, TagEngine.Options.defaults())
-                    .tag(repo.withTag("src"), List.of(ImageRef.parse("mem.test/other:v1"))));
+    TagReport report =
+        new TagEngine(backend, TagEngine.Options.defaults())
+            .tag(repo.withTag("src"), List.of(elsewhere, repo.withTag("here")));
 
-    assertTrue(e.getMessage().contains("cross-repository"), e.getMessage());
-    assertEquals(0, counting.fetches.get());
+    assertEquals(List.of(Outcome.FAILED, Outcome.CREATED), outcomes(report));
+    assertTrue(
+        report.results().get(0).reason().contains("does not move blobs"),
+        report.results().get(0).reason());
+    assertEquals(Optional.empty(), backend.resolve(elsewhere));
   }
 
   @Test

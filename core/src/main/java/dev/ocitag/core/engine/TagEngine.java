@@ -8,6 +8,7 @@ import dev.ocitag.core.OcitagException;
 import dev.ocitag.core.TagBackend;
 import dev.ocitag.core.TagPolicy;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -17,18 +18,26 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
- * Puts tags on a source image: fetch the source once, learn where each target points now, decide
- * its outcome, write only what must change, and check the digest the store reports.
+ * Puts tags on source images: fetch each source once, learn where each target points now, decide
+ * its outcome, and write only what must change. A target in the source's repository is one manifest
+ * write; a target anywhere else (another repository, registry or transport) first gets what the
+ * image needs (blobs, then child manifests by digest, see {@link ContentCopy}) and its tag last, so
+ * a tag never names anything missing. Every digest a store reports is checked.
+ *
+ * <p>The engine works over stores: a function from a reference to the backend that serves it (the
+ * same backend for references of one store). {@link #tag} serves one source, {@link #batch} many;
+ * both are what the CLI runs.
  */
 public final class TagEngine {
 
   /**
    * @param dryRun decide every outcome but write nothing
    * @param noOverwrite block a tag that already points at another image
-   * @param parallelism how many targets are written at once
+   * @param parallelism how many targets are written at once, and how many blobs move at once
    */
   public record Options(boolean dryRun, boolean noOverwrite, int parallelism) {
     public Options {
@@ -42,21 +51,41 @@ public final class TagEngine {
     }
   }
 
-  private final TagBackend backend;
-  private final Options options;
+  /** Hears of progress: each target as it ends, and blob bytes as they stream. Thread-safe. */
+  public interface Listener {
+    Listener NONE = new Listener() {};
 
+    default void targetDone(TagResult result) {}
+
+    default void bytes(long n) {}
+  }
+
+  private final Function<ImageRef, TagBackend> stores;
+  private final Options options;
+  private final Listener listener;
+
+  /** An engine over one backend: every reference is served by it. */
   public TagEngine(TagBackend backend, Options options) {
-    this.backend = backend;
-    this.options = options;
+    this(ref -> backend, options, Listener.NONE);
   }
 
   /**
-   * Checks the plan before anything is read or written: every target is a tag in the source's
-   * repository. Throws {@link OcitagException.InvalidInput} otherwise.
+   * @param stores the backend for a reference; must return the same backend for references of one
+   *     store (mounts and shared lookups happen within one backend)
+   */
+  public TagEngine(Function<ImageRef, TagBackend> stores, Options options, Listener listener) {
+    this.stores = stores;
+    this.options = options;
+    this.listener = listener;
+  }
+
+  /**
+   * Checks the plan before anything is read or written: there is a target, and every target names a
+   * tag and no digest. Duplicates are dropped. Throws {@link OcitagException.InvalidInput}.
    */
   public static List<ImageRef> plan(ImageRef source, List<ImageRef> targets) {
     if (targets.isEmpty()) {
-      throw new OcitagException.InvalidInput("no target tag given");
+      throw new OcitagException.InvalidInput("no target tag given for " + source);
     }
     List<ImageRef> plan = new ArrayList<>(new LinkedHashSet<>(targets));
     for (ImageRef target : plan) {
@@ -64,57 +93,201 @@ public final class TagEngine {
         throw new OcitagException.InvalidInput(
             "target '" + target + "' must name a tag (and no digest)");
       }
-      if (!target.sameRepository(source)) {
-        throw new OcitagException.InvalidInput(
-            "target '"
-                + target
-                + "' is in another repository than '"
-                + source.repositoryName()
-                + "': cross-repository copy (which copies blobs) is not supported yet");
-      }
     }
     return plan;
   }
 
   /**
-   * Fetches the source and tags it; per-target failures end up in the report, not thrown. Where the
-   * backend resolves targets one by one, the first targets are resolved while the source is
-   * fetched, so one retag waits for two round trips (GET and HEAD at once, then PUT), not three.
+   * Fetches the source and tags it; per-target failures end up in the report, not thrown (a source
+   * that cannot be fetched is thrown). Targets the source's store resolves one by one are resolved
+   * while the source is fetched, so one retag waits for two round trips (GET and HEAD at once, then
+   * PUT), not three.
    */
   public TagReport tag(ImageRef source, List<ImageRef> targets) {
     List<ImageRef> plan = plan(source, targets);
+    TagBackend backend = stores.apply(source);
     CompletableFuture<Manifest> fetched = new CompletableFuture<>();
     Map<ImageRef, Optional<Digest>> known = Map.of();
-    if (backend instanceof BatchTagging) { // the source and the targets in the same few calls
-      BatchTagging.Lookup lookup = fetchAndResolve(source, plan);
+    if (backend instanceof BatchTagging) { // the source and its targets in the same few calls
+      BatchTagging.Lookup lookup = fetchAndResolve(backend, source, plan);
       fetched.complete(lookup.source());
       known = lookup.current();
     }
     Map<ImageRef, Optional<Digest>> current = known;
+    ExecutorService pool = pool(plan.size(), "ocitag-tag");
+    ExecutorService blobs = pool(options.parallelism(), "ocitag-blob");
+    ContentCopy copy = new ContentCopy(blobs, listener);
     List<Future<TagResult>> futures = new ArrayList<>(plan.size());
-    ExecutorService pool = pool(plan.size());
     try {
       for (ImageRef target : plan) {
         futures.add(
             pool.submit(
                 () -> {
+                  TagBackend to = open(target);
                   Optional<Digest> k = current.get(target);
-                  Supplier<Optional<Digest>> now = k != null ? () -> k : resolved(target);
-                  return decide(fetched.join(), target, now);
+                  Supplier<Optional<Digest>> now = k != null ? () -> k : resolved(to, target);
+                  return done(decide(fetched.join(), source, backend, target, to, now, copy));
                 }));
       }
       if (!fetched.isDone()) {
-        fetched.complete(fetchAndResolve(source, plan).source());
+        fetched.complete(fetchAndResolve(backend, source, List.of()).source());
       }
       return new TagReport(source, fetched.join(), collect(futures), options.dryRun());
     } finally {
       fetched.cancel(false); // when the fetch failed: the waiting targets give up
       pool.shutdownNow();
+      blobs.shutdownNow();
+    }
+  }
+
+  /**
+   * Runs many retags: every source is fetched once (learning where batch-capable stores' targets
+   * point in the same few calls), then every target is decided and written on one bounded pool,
+   * round robin over the sources. A source that cannot be fetched fails its targets, with the
+   * reason, and the run goes on. Reports come in the order of the sources, failed ones last.
+   */
+  public List<TagReport> batch(Map<ImageRef, List<ImageRef>> retags) {
+    Map<ImageRef, List<ImageRef>> plans = new LinkedHashMap<>();
+    retags.forEach((source, targets) -> plans.put(source, plan(source, targets)));
+    ExecutorService pool = pool(options.parallelism(), "ocitag-batch");
+    ExecutorService blobs = pool(options.parallelism(), "ocitag-blob");
+    ContentCopy copy = new ContentCopy(blobs, listener);
+    try {
+      Map<ImageRef, Future<BatchTagging.Lookup>> lookups = new LinkedHashMap<>();
+      plans.forEach(
+          (source, targets) -> lookups.put(source, pool.submit(() -> lookup(source, targets))));
+      Map<ImageRef, BatchTagging.Lookup> found = new LinkedHashMap<>();
+      List<TagReport> failedSources = new ArrayList<>();
+      for (Map.Entry<ImageRef, List<ImageRef>> retag : plans.entrySet()) {
+        try {
+          found.put(retag.getKey(), lookups.get(retag.getKey()).get());
+        } catch (ExecutionException e) {
+          failedSources.add(sourceFailed(retag.getKey(), retag.getValue(), e.getCause()));
+        }
+      }
+      // Round robin over the sources, so the pool spreads over repositories instead of sending
+      // every worker to one (registries serialize, and some race, on writes to one repository).
+      Map<ImageRef, List<Future<TagResult>>> pending = new LinkedHashMap<>();
+      found.keySet().forEach(source -> pending.put(source, new ArrayList<>()));
+      for (int i = 0; ; i++) {
+        boolean any = false;
+        for (Map.Entry<ImageRef, BatchTagging.Lookup> e : found.entrySet()) {
+          List<ImageRef> targets = plans.get(e.getKey());
+          if (i >= targets.size()) {
+            continue;
+          }
+          any = true;
+          ImageRef source = e.getKey();
+          ImageRef target = targets.get(i);
+          Manifest manifest = e.getValue().source();
+          Optional<Digest> k = e.getValue().current().get(target);
+          pending
+              .get(source)
+              .add(
+                  pool.submit(
+                      () -> {
+                        TagBackend from = stores.apply(source);
+                        TagBackend to = open(target);
+                        Supplier<Optional<Digest>> now =
+                            k != null ? () -> k : () -> to.resolve(target);
+                        return done(decide(manifest, source, from, target, to, now, copy));
+                      }));
+        }
+        if (!any) {
+          break;
+        }
+      }
+      List<TagReport> reports = new ArrayList<>();
+      pending.forEach(
+          (source, futures) ->
+              reports.add(
+                  new TagReport(
+                      source, found.get(source).source(), collect(futures), options.dryRun())));
+      reports.addAll(failedSources);
+      return reports;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new OcitagException.Failed("interrupted", e);
+    } finally {
+      pool.shutdownNow();
+      blobs.shutdownNow();
+    }
+  }
+
+  /**
+   * A batch source, with where its targets in the same store point where the store tells that in
+   * the same few calls. A lookup shared with the targets may fail for one of them: then the source
+   * alone, and each target says why; a missing source, or a store that fetched it alone anyway, is
+   * not asked twice.
+   */
+  private BatchTagging.Lookup lookup(ImageRef source, List<ImageRef> targets) {
+    TagBackend backend = stores.apply(source);
+    try {
+      return fetchAndResolve(backend, source, targets);
+    } catch (OcitagException e) {
+      if (!(backend instanceof BatchTagging) || e instanceof OcitagException.NotFound) {
+        throw e;
+      }
+      return fetchAndResolve(backend, source, List.of());
+    }
+  }
+
+  private TagReport sourceFailed(ImageRef source, List<ImageRef> targets, Throwable cause) {
+    OcitagException why =
+        cause instanceof OcitagException o
+            ? o
+            : new OcitagException.Failed(String.valueOf(cause), cause);
+    String message = String.valueOf(why.getMessage()).replaceAll("\\s*\\R\\s*", " ").strip();
+    String reason = "source " + source + ": " + message;
+    List<TagResult> results = new ArrayList<>();
+    for (ImageRef t : targets) {
+      results.add(done(new TagResult(t, Outcome.FAILED, null, null, reason, why)));
+    }
+    return new TagReport(source, null, results, options.dryRun());
+  }
+
+  /**
+   * The target's store; when it cannot be opened (a bad option, say), a backend whose every call
+   * fails the same way, so the target fails with the reason and the others go on.
+   */
+  private TagBackend open(ImageRef target) {
+    try {
+      return stores.apply(target);
+    } catch (OcitagException e) {
+      return new Unopened(e);
+    }
+  }
+
+  /** The stand-in for a store that could not be opened. */
+  private record Unopened(OcitagException why) implements TagBackend {
+    @Override
+    public Manifest fetch(ImageRef ref) {
+      throw why;
+    }
+
+    @Override
+    public Optional<Digest> resolve(ImageRef ref) {
+      throw why;
+    }
+
+    @Override
+    public Digest put(ImageRef target, Manifest manifest) {
+      throw why;
+    }
+
+    @Override
+    public java.util.stream.Stream<String> tags(ImageRef repository) {
+      throw why;
+    }
+
+    @Override
+    public void untag(ImageRef ref) {
+      throw why;
     }
   }
 
   /** Resolves now; the answer, or the failure, is handed to {@link #decide} when it runs. */
-  private Supplier<Optional<Digest>> resolved(ImageRef target) {
+  private static Supplier<Optional<Digest>> resolved(TagBackend backend, ImageRef target) {
     try {
       Optional<Digest> current = backend.resolve(target);
       return () -> current;
@@ -126,14 +299,17 @@ public final class TagEngine {
   }
 
   /**
-   * Fetches the source (checking that a source by digest hashes to it) and, where a backend
-   * resolves many tags in few calls ({@link BatchTagging}), learns where every target points, with
-   * the fetch where it can; else the map is empty and {@link #tagOne} resolves each target itself.
+   * Fetches the source (checking that a source by digest hashes to it) and, where the store
+   * resolves many tags in few calls ({@link BatchTagging}), learns where the targets in the
+   * source's repository point, with the fetch where it can; other targets are resolved one by one.
    */
-  public BatchTagging.Lookup fetchAndResolve(ImageRef source, List<ImageRef> plan) {
+  private BatchTagging.Lookup fetchAndResolve(
+      TagBackend backend, ImageRef source, List<ImageRef> plan) {
+    List<ImageRef> local =
+        plan.stream().filter(t -> t.sameRepository(source) && stores.apply(t) == backend).toList();
     BatchTagging.Lookup lookup =
         backend instanceof BatchTagging batch
-            ? batch.fetchAndResolve(source, plan)
+            ? batch.fetchAndResolve(source, local)
             : new BatchTagging.Lookup(backend.fetch(source), Map.of());
     Digest fetched = lookup.source().digest();
     if (source.digest() != null && !source.digest().equals(fetched)) {
@@ -142,9 +318,15 @@ public final class TagEngine {
     return lookup;
   }
 
-  private ExecutorService pool(int tasks) {
+  private ExecutorService pool(int tasks, String name) {
+    int threads = Math.max(1, Math.min(options.parallelism(), tasks));
     return Executors.newFixedThreadPool(
-        Math.max(1, Math.min(options.parallelism(), tasks)), TagEngine::daemon);
+        threads,
+        r -> {
+          Thread t = new Thread(r, name);
+          t.setDaemon(true);
+          return t;
+        });
   }
 
   private static List<TagResult> collect(List<Future<TagResult>> futures) {
@@ -157,28 +339,28 @@ public final class TagEngine {
       Thread.currentThread().interrupt();
       throw new OcitagException.Failed("interrupted", e);
     } catch (ExecutionException e) {
-      throw new IllegalStateException("tagOne catches its failures", e.getCause());
+      throw new IllegalStateException("decide catches its failures", e.getCause());
     }
     return results;
   }
 
-  private static Thread daemon(Runnable r) {
-    Thread t = new Thread(r, "ocitag-tag");
-    t.setDaemon(true);
-    return t;
+  private TagResult done(TagResult result) {
+    listener.targetDone(result);
+    return result;
   }
 
   /**
-   * Decides one target's outcome and writes it if it must change. {@code knownCurrent} is where the
-   * tag points now when already known (from {@link #fetchAndResolve}), or null to ask the backend.
-   * Failures end up in the result, never thrown.
+   * Decides one target's outcome and writes it if it must change: for a target outside the source's
+   * repository (or store), the content first. Failures end up in the result, never thrown.
    */
-  public TagResult tagOne(Manifest manifest, ImageRef target, Optional<Digest> knownCurrent) {
-    return decide(
-        manifest, target, () -> knownCurrent != null ? knownCurrent : backend.resolve(target));
-  }
-
-  private TagResult decide(Manifest manifest, ImageRef target, Supplier<Optional<Digest>> current) {
+  private TagResult decide(
+      Manifest manifest,
+      ImageRef source,
+      TagBackend from,
+      ImageRef target,
+      TagBackend to,
+      Supplier<Optional<Digest>> current,
+      ContentCopy copy) {
     Digest wanted = manifest.digest();
     Digest previous = null;
     try {
@@ -190,7 +372,7 @@ public final class TagEngine {
         return blocked(target, previous, "tag exists on another image and --no-overwrite is set");
       }
       String unknownPolicy = null;
-      if (previous != null && backend instanceof TagPolicy policy) {
+      if (previous != null && to instanceof TagPolicy policy) {
         TagPolicy.Overwrite answer = policy.mayOverwrite(target);
         if (answer.verdict() == TagPolicy.Overwrite.Verdict.NO) {
           return blocked(target, previous, "the repository's tags are immutable");
@@ -207,14 +389,24 @@ public final class TagEngine {
       if (options.dryRun()) {
         return new TagResult(target, outcome, wanted, previous, unknownPolicy, null);
       }
-      Digest stored = backend.put(target, manifest);
+      Transfer transfer = null;
+      if (from != to || !target.sameRepository(source)) {
+        transfer = copy.copy(from, source, manifest, to, target);
+      }
+      Digest stored = to.put(target, manifest);
       if (!wanted.equals(stored)) {
         String reason =
             "digest mismatch: the store reports " + stored + " for the bytes of " + wanted;
         return new TagResult(
-            target, Outcome.FAILED, stored, previous, reason, new OcitagException.Failed(reason));
+            target,
+            Outcome.FAILED,
+            stored,
+            previous,
+            reason,
+            new OcitagException.Failed(reason),
+            transfer);
       }
-      return new TagResult(target, outcome, wanted, previous, null, null);
+      return new TagResult(target, outcome, wanted, previous, null, null, transfer);
     } catch (OcitagException.Refused e) {
       return blocked(target, previous, e.getMessage());
     } catch (OcitagException e) {

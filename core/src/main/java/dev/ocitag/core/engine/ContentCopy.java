@@ -1,0 +1,281 @@
+package dev.ocitag.core.engine;
+
+import dev.ocitag.core.BlobTransfer;
+import dev.ocitag.core.Descriptor;
+import dev.ocitag.core.Digest;
+import dev.ocitag.core.ImageRef;
+import dev.ocitag.core.Manifest;
+import dev.ocitag.core.OcitagException;
+import dev.ocitag.core.TagBackend;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Puts what a manifest needs into another repository (of the same store or another): its blobs,
+ * then its children by digest (an index's, all of them, bottom up), so that the tag, written last
+ * by the engine, never names anything missing.
+ *
+ * <p>Each blob is, in this order of preference: skipped (the target has it), mounted (from the
+ * source's repository when both are in one store, or from a repository of the target's store that
+ * this run already filled), or streamed from the source into the target, whose {@link
+ * BlobTransfer#pushBlob} checks the digest before committing. A stream that breaks ({@link
+ * OcitagException.Transient}) starts over from the source, a few times. One run shares this object
+ * across its targets, so two targets never copy the same blob into the same repository twice.
+ */
+final class ContentCopy {
+  private static final int ATTEMPTS = 3;
+
+  private final ExecutorService blobs;
+  private final TagEngine.Listener listener;
+
+  /** Blobs placed (or found) in a repository this run: store, repository, digest. */
+  private final Map<Placement, CompletableFuture<Kind>> placed = new ConcurrentHashMap<>();
+
+  /** Per store and digest, the repositories that hold the blob after this run put it there. */
+  private final Map<StoreBlob, List<ImageRef>> holders = new ConcurrentHashMap<>();
+
+  ContentCopy(ExecutorService blobs, TagEngine.Listener listener) {
+    this.blobs = blobs;
+    this.listener = listener;
+  }
+
+  private enum Kind {
+    COPIED,
+    MOUNTED,
+    SKIPPED,
+    FOREIGN
+  }
+
+  private record Placement(TagBackend store, ImageRef repository, Digest digest) {}
+
+  private record StoreBlob(TagBackend store, Digest digest) {}
+
+  /** The source's content for one target repository. */
+  Transfer copy(
+      TagBackend source,
+      ImageRef sourceRepo,
+      Manifest top,
+      TagBackend target,
+      ImageRef targetRepo) {
+    BlobTransfer from = capability(source, sourceRepo);
+    BlobTransfer to = capability(target, targetRepo);
+    ImageRef src = sourceRepo.repositoryRef();
+    ImageRef dst = targetRepo.repositoryRef();
+    // Children first: which are missing, and what they need.
+    List<Manifest> children = new ArrayList<>(); // bottom up: a child before its parent
+    Map<Digest, Descriptor> needed = new LinkedHashMap<>();
+    collect(source, src, top, target, dst, children, needed);
+    AtomicInteger copied = new AtomicInteger();
+    AtomicInteger mounted = new AtomicInteger();
+    AtomicInteger skipped = new AtomicInteger();
+    AtomicInteger foreign = new AtomicInteger();
+    AtomicLong bytes = new AtomicLong();
+    List<CompletableFuture<Void>> work = new ArrayList<>();
+    for (Descriptor blob : needed.values()) {
+      work.add(
+          CompletableFuture.runAsync(
+              () -> {
+                Kind kind = place(source, from, src, target, to, dst, blob);
+                switch (kind) {
+                  case COPIED -> {
+                    copied.incrementAndGet();
+                    bytes.addAndGet(blob.size());
+                  }
+                  case MOUNTED -> mounted.incrementAndGet();
+                  case SKIPPED -> skipped.incrementAndGet();
+                  case FOREIGN -> foreign.incrementAndGet();
+                }
+              },
+              blobs));
+    }
+    await(work);
+    for (Manifest child : children) {
+      Digest stored = target.put(dst.withDigest(child.digest()), child);
+      if (!child.digest().equals(stored)) {
+        throw new OcitagException.Failed(
+            "digest mismatch: the store reports " + stored + " for child " + child.digest());
+      }
+    }
+    return new Transfer(
+        copied.get(), mounted.get(), skipped.get(), foreign.get(), bytes.get(), children.size());
+  }
+
+  /**
+   * Walks the manifest: an index's children that the target lacks are fetched (and checked) and
+   * walked in turn; an image's config and layers are what it needs. Children the target already has
+   * are complete there (registries refuse a manifest whose blobs are missing) and are left.
+   */
+  private void collect(
+      TagBackend source,
+      ImageRef src,
+      Manifest manifest,
+      TagBackend target,
+      ImageRef dst,
+      List<Manifest> children,
+      Map<Digest, Descriptor> needed) {
+    if (manifest.isIndex()) {
+      for (Descriptor d : manifest.children()) {
+        if (children.stream().anyMatch(c -> c.digest().equals(d.digest()))
+            || target.resolve(dst.withDigest(d.digest())).isPresent()) {
+          continue;
+        }
+        Manifest child = source.fetch(src.withDigest(d.digest()));
+        if (!child.digest().equals(d.digest())) {
+          throw new OcitagException.Failed(
+              "fetched child "
+                  + d.digest()
+                  + " of "
+                  + src
+                  + " but its bytes hash to "
+                  + child.digest());
+        }
+        collect(source, src, child, target, dst, children, needed);
+        children.add(child);
+      }
+      return;
+    }
+    manifest.config().ifPresent(c -> needed.putIfAbsent(c.digest(), c));
+    for (Descriptor layer : manifest.layers()) {
+      needed.putIfAbsent(layer.digest(), layer);
+    }
+  }
+
+  private Kind place(
+      TagBackend source,
+      BlobTransfer from,
+      ImageRef src,
+      TagBackend target,
+      BlobTransfer to,
+      ImageRef dst,
+      Descriptor blob) {
+    if (blob.isForeign()) {
+      return Kind.FOREIGN;
+    }
+    Placement key = new Placement(target, dst, blob.digest());
+    CompletableFuture<Kind> mine = new CompletableFuture<>();
+    CompletableFuture<Kind> earlier = placed.putIfAbsent(key, mine);
+    if (earlier != null) { // another target of this run puts it in the same repository
+      try {
+        earlier.join();
+      } catch (CompletionException e) {
+        throw rethrow(e);
+      }
+      return Kind.SKIPPED;
+    }
+    try {
+      Kind kind = transfer(source, from, src, target, to, dst, blob);
+      holders
+          .computeIfAbsent(new StoreBlob(target, blob.digest()), k -> new CopyOnWriteArrayList<>())
+          .add(dst);
+      mine.complete(kind);
+      return kind;
+    } catch (RuntimeException e) {
+      placed.remove(key, mine); // a later target may try again
+      mine.completeExceptionally(e);
+      throw e;
+    }
+  }
+
+  private Kind transfer(
+      TagBackend source,
+      BlobTransfer from,
+      ImageRef src,
+      TagBackend target,
+      BlobTransfer to,
+      ImageRef dst,
+      Descriptor blob) {
+    if (to.hasBlob(dst, blob)) {
+      return Kind.SKIPPED;
+    }
+    List<ImageRef> mountFrom = new ArrayList<>();
+    if (source == target) {
+      mountFrom.add(src);
+    }
+    mountFrom.addAll(holders.getOrDefault(new StoreBlob(target, blob.digest()), List.of()));
+    for (ImageRef repo : mountFrom) {
+      if (!repo.equals(dst) && to.mountBlob(dst, blob, repo)) {
+        return Kind.MOUNTED;
+      }
+    }
+    for (int attempt = 1; ; attempt++) {
+      try (InputStream in = new Counting(from.openBlob(src, blob), listener)) {
+        to.pushBlob(dst, blob, in);
+        return Kind.COPIED;
+      } catch (OcitagException.Transient e) {
+        if (attempt >= ATTEMPTS) {
+          throw e;
+        }
+      } catch (IOException e) { // closing the source stream
+        throw new OcitagException.Transient("reading blob " + blob.digest() + ": " + e, e);
+      }
+    }
+  }
+
+  private static BlobTransfer capability(TagBackend backend, ImageRef ref) {
+    if (backend instanceof BlobTransfer t) {
+      return t;
+    }
+    throw new OcitagException.InvalidInput(
+        "'"
+            + ref.repositoryName()
+            + "' cannot take part in a copy between repositories: its"
+            + " store does not move blobs");
+  }
+
+  static void await(List<CompletableFuture<Void>> work) {
+    try {
+      CompletableFuture.allOf(work.toArray(CompletableFuture[]::new)).join();
+    } catch (CompletionException e) {
+      work.forEach(w -> w.cancel(true));
+      throw rethrow(e);
+    }
+  }
+
+  private static RuntimeException rethrow(CompletionException e) {
+    Throwable cause = e.getCause();
+    if (cause instanceof RuntimeException r) {
+      return r;
+    }
+    return new OcitagException.Failed(String.valueOf(cause), cause);
+  }
+
+  /** Tells the listener how many bytes went by. */
+  private static final class Counting extends FilterInputStream {
+    private final TagEngine.Listener listener;
+
+    Counting(InputStream in, TagEngine.Listener listener) {
+      super(in);
+      this.listener = listener;
+    }
+
+    @Override
+    public int read() throws IOException {
+      int b = super.read();
+      if (b >= 0) {
+        listener.bytes(1);
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] buf, int off, int len) throws IOException {
+      int n = super.read(buf, off, len);
+      if (n > 0) {
+        listener.bytes(n);
+      }
+      return n;
+    }
+  }
+}
