@@ -22,8 +22,9 @@ public final class BlobCopyMain {
     ImageRef target = ImageRef.parse(args[1]);
     Descriptor blob = Descriptor.of(Digest.parse(args[2]), Long.parseLong(args[3]));
     BackendOptions options =
-        new BackendOptions(
-            false, false, Path.of(args[4]), null, null, null, null, 4, null, null, null);
+        BackendOptions.defaults()
+            .with(RegistryOptions.DOCKER_CONFIG, Path.of(args[4]))
+            .withParallelism(4);
     long start = System.nanoTime();
     try (DistributionBackend from = DistributionBackend.open(source, options, Settings.defaults());
         DistributionBackend to = DistributionBackend.open(target, options, Settings.defaults());

@@ -105,8 +105,11 @@ class BlobTransferTest {
   /** A backend for the registry at {@code host} (a registry or a proxy in front of one). */
   private DistributionBackend open(String host, Duration timeout) {
     BackendOptions options =
-        new BackendOptions(
-            false, false, dockerConfig, null, null, null, null, 4, debug::add, timeout, null);
+        BackendOptions.defaults()
+            .with(RegistryOptions.DOCKER_CONFIG, dockerConfig)
+            .withParallelism(4)
+            .withDebug(debug::add)
+            .with(RegistryOptions.TIMEOUT, timeout);
     DistributionBackend backend =
         DistributionBackend.open(ImageRef.parse(host + "/any:x"), options, Settings.defaults());
     opened.add(backend);

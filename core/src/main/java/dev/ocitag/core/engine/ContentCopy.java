@@ -17,7 +17,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -28,11 +27,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * by the engine, never names anything missing.
  *
  * <p>Each blob is, in this order of preference: skipped (the target has it), mounted (from the
- * source's repository when both are in one store, or from a repository of the target's store that
- * this run already filled), or streamed from the source into the target, whose {@link
- * BlobTransfer#pushBlob} checks the digest before committing. A stream that breaks ({@link
- * OcitagException.Transient}) starts over from the source, a few times. One run shares this object
- * across its targets, so two targets never copy the same blob into the same repository twice.
+ * source's repository when both are in one store, or from the repository of the target's store that
+ * this run streams it into first: the source is read once per store), or streamed from the source
+ * into the target, whose {@link BlobTransfer#pushBlob} checks the digest before committing. A
+ * stream that breaks ({@link OcitagException.Transient}) starts over from the source, a few times.
+ * One run shares this object across its targets, so two targets never copy the same blob into the
+ * same repository twice.
  */
 final class ContentCopy {
   private static final int ATTEMPTS = 3;
@@ -43,8 +43,12 @@ final class ContentCopy {
   /** Blobs placed (or found) in a repository this run: store, repository, digest. */
   private final Map<Placement, CompletableFuture<Kind>> placed = new ConcurrentHashMap<>();
 
-  /** Per store and digest, the repositories that hold the blob after this run put it there. */
-  private final Map<StoreBlob, List<ImageRef>> holders = new ConcurrentHashMap<>();
+  /**
+   * Per target store and digest, the first stream of the blob into that store in this run, done
+   * with the repository it went to: the other repositories of that store mount it from there, so
+   * the source is read once per store.
+   */
+  private final Map<StoreBlob, CompletableFuture<ImageRef>> streamed = new ConcurrentHashMap<>();
 
   ContentCopy(ExecutorService blobs, TagEngine.Listener listener) {
     this.blobs = blobs;
@@ -176,9 +180,6 @@ final class ContentCopy {
     }
     try {
       Kind kind = transfer(source, from, src, target, to, dst, blob);
-      holders
-          .computeIfAbsent(new StoreBlob(target, blob.digest()), k -> new CopyOnWriteArrayList<>())
-          .add(dst);
       mine.complete(kind);
       return kind;
     } catch (RuntimeException e) {
@@ -199,20 +200,43 @@ final class ContentCopy {
     if (to.hasBlob(dst, blob)) {
       return Kind.SKIPPED;
     }
-    List<ImageRef> mountFrom = new ArrayList<>();
-    if (source == target) {
-      mountFrom.add(src);
+    if (source == target && to.mountBlob(dst, blob, src)) {
+      return Kind.MOUNTED;
     }
-    mountFrom.addAll(holders.getOrDefault(new StoreBlob(target, blob.digest()), List.of()));
-    for (ImageRef repo : mountFrom) {
-      if (!repo.equals(dst) && to.mountBlob(dst, blob, repo)) {
+    StoreBlob key = new StoreBlob(target, blob.digest());
+    CompletableFuture<ImageRef> mine = new CompletableFuture<>();
+    CompletableFuture<ImageRef> first = streamed.putIfAbsent(key, mine);
+    if (first != null) { // another repository of this store gets (or got) it: mount from there
+      ImageRef holder = null;
+      try {
+        holder = first.join();
+      } catch (CompletionException e) {
+        // that stream failed: this target streams it itself
+      }
+      if (holder != null && !holder.equals(dst) && to.mountBlob(dst, blob, holder)) {
         return Kind.MOUNTED;
       }
+      stream(from, src, to, dst, blob);
+      return Kind.COPIED;
     }
+    try {
+      stream(from, src, to, dst, blob);
+      mine.complete(dst);
+      return Kind.COPIED;
+    } catch (RuntimeException e) {
+      streamed.remove(key, mine);
+      mine.completeExceptionally(e);
+      throw e;
+    }
+  }
+
+  /** Streams the blob from the source into the target, starting over when the stream breaks. */
+  private void stream(
+      BlobTransfer from, ImageRef src, BlobTransfer to, ImageRef dst, Descriptor blob) {
     for (int attempt = 1; ; attempt++) {
       try (InputStream in = new Counting(from.openBlob(src, blob), listener)) {
         to.pushBlob(dst, blob, in);
-        return Kind.COPIED;
+        return;
       } catch (OcitagException.Transient e) {
         if (attempt >= ATTEMPTS) {
           throw e;
