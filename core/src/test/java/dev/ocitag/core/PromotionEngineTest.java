@@ -11,6 +11,7 @@ import dev.ocitag.core.engine.TagEngine;
 import dev.ocitag.core.engine.TagReport;
 import dev.ocitag.core.engine.TagResult;
 import dev.ocitag.core.engine.Transfer;
+import dev.ocitag.core.testing.CountingBackend;
 import dev.ocitag.core.testing.InMemoryBackend;
 import dev.ocitag.core.testing.InMemoryBackend.Operation;
 import dev.ocitag.core.testing.TestImage;
@@ -450,6 +451,27 @@ class PromotionEngineTest {
     assertEquals(Optional.empty(), b.resolve(otherStore));
     assertEquals(Optional.empty(), a.resolve(sameStore));
     assertEquals(0, streamed.get());
+  }
+
+  @Test
+  void aDryRunFailsATargetWhoseStoreCannotMoveBlobsAsTheRealRunWould() {
+    a.seed(SOURCE, index, "src");
+    // the in-memory backend moves blobs; seen through the counting decorator it does not (the
+    // real run's failure: TagEngineTest.aTargetInAnotherRepositoryOfAStoreThatCannotMoveBlobs...)
+    CountingBackend cannotMove = new CountingBackend(b);
+    ImageRef target = ref("b.test/prod:v1");
+
+    TagResult r =
+        new TagEngine(stores(a, cannotMove), new TagEngine.Options(true, false, 4), listener)
+            .tag(SOURCE, List.of(target))
+            .results()
+            .get(0);
+
+    assertEquals(Outcome.FAILED, r.outcome());
+    assertInstanceOf(OcitagException.InvalidInput.class, r.error());
+    assertTrue(r.reason().contains("does not move blobs"), r.reason());
+    assertEquals(0, cannotMove.puts.get());
+    assertEquals(List.of(), a.operations());
   }
 
   @Test
