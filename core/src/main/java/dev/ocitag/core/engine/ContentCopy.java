@@ -247,6 +247,16 @@ final class ContentCopy {
     }
   }
 
+  /**
+   * Throws {@link OcitagException.InvalidInput} unless both stores move blobs; what {@link #copy}
+   * would throw first, for a dry run to report.
+   */
+  static void checkCapable(
+      TagBackend source, ImageRef sourceRepo, TagBackend target, ImageRef targetRepo) {
+    capability(source, sourceRepo);
+    capability(target, targetRepo);
+  }
+
   private static BlobTransfer capability(TagBackend backend, ImageRef ref) {
     if (backend instanceof BlobTransfer t) {
       return t;

@@ -386,11 +386,15 @@ public final class TagEngine {
         }
       }
       Outcome outcome = previous == null ? Outcome.CREATED : Outcome.MOVED;
+      boolean elsewhere = from != to || !target.sameRepository(source);
+      if (elsewhere) { // before the dry run returns: it must fail where the real run would
+        ContentCopy.checkCapable(from, source, to, target);
+      }
       if (options.dryRun()) {
         return new TagResult(target, outcome, wanted, previous, unknownPolicy, null);
       }
       Transfer transfer = null;
-      if (from != to || !target.sameRepository(source)) {
+      if (elsewhere) {
         transfer = copy.copy(from, source, manifest, to, target);
       }
       Digest stored = to.put(target, manifest);
