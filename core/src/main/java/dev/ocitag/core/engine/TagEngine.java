@@ -51,13 +51,19 @@ public final class TagEngine {
     }
   }
 
-  /** Hears of progress: each target as it ends, and blob bytes as they stream. Thread-safe. */
+  /**
+   * Hears of progress: each target as it ends, each blob put in place, and blob bytes as they
+   * stream. Thread-safe.
+   */
   public interface Listener {
     Listener NONE = new Listener() {};
 
     default void targetDone(TagResult result) {}
 
     default void bytes(long n) {}
+
+    /** A blob is in place at a target: copied, mounted or found there. */
+    default void blobDone() {}
   }
 
   private final Function<ImageRef, TagBackend> stores;
