@@ -2,6 +2,8 @@ package dev.ocitag.distribution;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ocitag.core.BackendOptions;
+import dev.ocitag.core.BlobTransfer;
+import dev.ocitag.core.Descriptor;
 import dev.ocitag.core.Digest;
 import dev.ocitag.core.ImageRef;
 import dev.ocitag.core.Json;
@@ -9,7 +11,9 @@ import dev.ocitag.core.Manifest;
 import dev.ocitag.core.MediaTypes;
 import dev.ocitag.core.OcitagException;
 import dev.ocitag.core.TagBackend;
+import java.io.FilterInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -34,11 +38,13 @@ import javax.net.ssl.SSLException;
  * authentication and its tokens, keep-alive connections) for the registry of the reference it was
  * opened for.
  *
- * <p>Requests: fetch is one GET, resolve one HEAD (a GET where HEAD is not allowed), put one PUT,
- * tags one GET per page. Untag deletes the tag where the registry can; where it only deletes by
- * digest, see {@link #untag}.
+ * <p>Requests: fetch is one GET, resolve one HEAD (a GET where HEAD is not allowed), put one PUT
+ * (under a tag, or by digest), tags one GET per page. Untag deletes the tag where the registry can;
+ * where it only deletes by digest, see {@link #untag}. Blobs ({@link BlobTransfer}): a HEAD, a
+ * cross-repository mount, a streamed GET, and an upload streamed through a SHA-256 check before it
+ * is committed; see {@link #pushBlob}.
  */
-public final class DistributionBackend implements TagBackend {
+public final class DistributionBackend implements TagBackend, BlobTransfer {
   static final String USER_AGENT = "ocitag/0.1";
   private static final String ACCEPT = String.join(", ", MediaTypes.ALL);
   private static final int MAX_TAG_PAGES = 100_000;
@@ -255,20 +261,38 @@ public final class DistributionBackend implements TagBackend {
     }
   }
 
+  /**
+   * PUTs the manifest's bytes at {@code /v2/<name>/manifests/<tag>}, or, for a target with a digest
+   * and no tag (an index's child, written before the index), at {@code .../manifests/<digest>}; a
+   * digest the bytes do not hash to is refused before any request.
+   */
   @Override
   public Digest put(ImageRef target, Manifest manifest) {
-    if (target.tag() == null) {
-      throw new OcitagException.InvalidInput("put " + target + ": the target must name a tag");
+    if (target.tag() != null) {
+      return putManifest(target.withTag(target.tag()), manifest.bytes(), manifest.mediaType());
     }
-    return putManifest(target, target.tag(), manifest.bytes(), manifest.mediaType());
+    if (target.digest() == null) {
+      throw new OcitagException.InvalidInput(
+          "put " + target + ": the target must name a tag or a digest");
+    }
+    if (!target.digest().matches(manifest.bytes())) {
+      throw new OcitagException.InvalidInput(
+          "put "
+              + target
+              + ": the manifest's bytes hash to "
+              + manifest.digest()
+              + ", not to the target's digest");
+    }
+    return putManifest(target, manifest.bytes(), manifest.mediaType());
   }
 
-  private Digest putManifest(ImageRef target, String reference, byte[] bytes, String mediaType) {
-    String what = "put " + target.repositoryName() + ":" + reference;
+  /** PUTs the bytes at {@code at}'s tag or digest (it names one of them). */
+  private Digest putManifest(ImageRef at, byte[] bytes, String mediaType) {
+    String what = "put " + at;
     if (bytes.length > Manifest.MAX_BYTES) {
       throw tooLarge(what, bytes.length);
     }
-    HttpRequest request = request("PUT", manifestUrl(target, reference)).body(bytes, mediaType);
+    HttpRequest request = request("PUT", manifestUrl(at, at.reference())).body(bytes, mediaType);
     HttpAnswer response = call(request, what);
     if (!response.isSuccessful()) {
       throw failure(response, what);
@@ -278,16 +302,17 @@ public final class DistributionBackend implements TagBackend {
       return parseDigest(header, what);
     }
     String location = response.header("Location");
-    int at = location == null ? -1 : Math.max(location.lastIndexOf('/'), location.lastIndexOf('@'));
-    if (at >= 0 && location.substring(at + 1).startsWith("sha")) {
-      return parseDigest(location.substring(at + 1), what);
+    int cut =
+        location == null ? -1 : Math.max(location.lastIndexOf('/'), location.lastIndexOf('@'));
+    if (cut >= 0 && location.substring(cut + 1).startsWith("sha")) {
+      return parseDigest(location.substring(cut + 1), what);
     }
-    // no digest in the answer: ask for what the tag now holds
-    return resolve(target.withTag(reference))
+    // no digest in the answer: ask for what the tag (or digest) now holds
+    return resolve(at)
         .orElseThrow(
             () ->
                 new OcitagException.Failed(
-                    what + ": the registry accepted the manifest but the tag does not resolve"));
+                    what + ": the registry accepted the manifest but it does not resolve"));
   }
 
   @Override
@@ -433,7 +458,7 @@ public final class DistributionBackend implements TagBackend {
     }
     Digest stored;
     try {
-      stored = putManifest(ref, ref.tag(), placeholder, MediaTypes.OCI_INDEX);
+      stored = putManifest(ref, placeholder, MediaTypes.OCI_INDEX);
     } catch (OcitagException.InvalidInput e) {
       throw new OcitagException.Failed(
           what
@@ -488,6 +513,392 @@ public final class DistributionBackend implements TagBackend {
             + UUID.randomUUID()
             + "\"}}";
     return json.getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** {@code HEAD /v2/<name>/blobs/<digest>}: 200 is there, 404 is not; anything else fails. */
+  @Override
+  public boolean hasBlob(ImageRef repository, Descriptor blob) {
+    String what = "check blob " + blob.digest() + " in " + repository.repositoryName();
+    HttpAnswer answer =
+        call(blobRequest("HEAD", blobUrl(repository, blob.digest()), pull(repository)), what);
+    if (answer.code() == 404) {
+      return false;
+    }
+    if (answer.isSuccessful()) {
+      return true;
+    }
+    throw failure(answer, what);
+  }
+
+  /**
+   * {@code POST /v2/<name>/blobs/uploads/?mount=<digest>&from=<other>}, with a token for pushing
+   * here and pulling there, only when {@code from} is in this same registry (else false without a
+   * request). 201 means mounted. 202 means the registry started an ordinary upload instead (it does
+   * not mount, or {@code from} lacks the blob): that upload is cancelled and the answer is false.
+   */
+  @Override
+  public boolean mountBlob(ImageRef repository, Descriptor blob, ImageRef from) {
+    if (from.transport() != repository.transport()
+        || !from.registry().equals(repository.registry())
+        || !from.registry().equals(endpoint.registry())) {
+      return false;
+    }
+    String what =
+        "mount blob "
+            + blob.digest()
+            + " from "
+            + from.repositoryName()
+            + " into "
+            + repository.repositoryName();
+    URI url =
+        URI.create(
+            uploadsUrl(repository) + "?mount=" + blob.digest() + "&from=" + from.repository());
+    Scope scope = push(repository).and(pull(from));
+    HttpAnswer answer = call(blobRequest("POST", url, scope), what);
+    if (answer.code() == 201) {
+      checkServedDigest(answer, blob, what);
+      return true;
+    }
+    if (answer.code() == 202) {
+      String location = answer.header("Location");
+      if (location != null && !location.isBlank()) {
+        cancelUpload(resolveLocation(answer, location, what), repository);
+      }
+      return false;
+    }
+    throw failure(answer, what);
+  }
+
+  /**
+   * {@code GET /v2/<name>/blobs/<digest>} as a stream, following the registry's redirect to its
+   * storage (S3, a CDN), where its credentials are not sent. A missing blob is {@link
+   * OcitagException.NotFound} naming the digest; an answer whose length is not the descriptor's
+   * size is refused before any byte is read. Reading the stream may take longer than {@code
+   * --timeout}: that bounds each wait for the next bytes, not the whole read (see {@link
+   * OkHttpTransport}). A read that fails says so in an {@link IOException} naming the blob and the
+   * registry.
+   */
+  @Override
+  public InputStream openBlob(ImageRef repository, Descriptor blob) {
+    String what = "read blob " + blob.digest() + " from " + repository.repositoryName();
+    HttpRequest request =
+        blobRequest("GET", blobUrl(repository, blob.digest()), pull(repository))
+            // OkHttp would otherwise ask for gzip and unzip what it got: the bytes must be as
+            // stored
+            .header("Accept-Encoding", "identity")
+            .answerAsStream();
+    HttpAnswer answer = call(request, what);
+    if (!answer.isSuccessful()) {
+      throw failure(answer, what);
+    }
+    InputStream stream = answer.stream();
+    String length = answer.header("Content-Length");
+    if (length != null && blob.size() >= 0 && !length.strip().equals(Long.toString(blob.size()))) {
+      closeQuietly(stream);
+      throw new OcitagException.Failed(
+          what
+              + ": the registry serves "
+              + RegistryError.oneLine(length)
+              + " bytes, but the blob's descriptor says "
+              + blob.size());
+    }
+    return new BlobStream(stream, blob.digest() + " from " + endpoint.apiHost());
+  }
+
+  /**
+   * Uploads {@code blob.size()} bytes read from {@code body}, checked before they are committed:
+   * {@code POST /v2/<name>/blobs/uploads/} opens an upload at a {@code Location}; one {@code PATCH}
+   * there streams the bytes ({@code Content-Length} the blob's size, {@code Content-Range}), which
+   * are hashed as they go; only if they hash to {@code blob.digest()}, {@code PUT
+   * <location>?digest=<digest>} (the Location the PATCH answered) commits them, and the registry
+   * checks the digest once more. Otherwise the upload is cancelled ({@code DELETE <location>}) and
+   * nothing is stored: a digest mismatch or a source that ends early is {@link
+   * OcitagException.Failed}; a connection that breaks (to the registry, or the source's) is {@link
+   * OcitagException.Transient}, after which the caller starts the blob over. A monolithic {@code
+   * PUT} with the bytes would save a request but leave the check to the registry alone.
+   *
+   * <p>The blob is never held in memory: the bytes pass through in 64 KiB chunks. {@code --timeout}
+   * bounds each wait for progress rather than the whole PATCH, so a large blob that keeps moving is
+   * not cut off (see {@link OkHttpTransport}); a stalled one fails as transient after that long.
+   */
+  @Override
+  public void pushBlob(ImageRef repository, Descriptor blob, InputStream body) {
+    Digest digest = blob.digest();
+    String what = "push blob " + digest + " to " + repository.repositoryName();
+    if (blob.size() < 0) {
+      throw new OcitagException.InvalidInput(what + ": the blob's size is " + blob.size());
+    }
+    Scope scope = push(repository);
+    HttpAnswer started = call(blobRequest("POST", uploadsUrl(repository), scope), what);
+    if (started.code() != 202) {
+      throw started.isSuccessful()
+          ? new OcitagException.Failed(
+              what
+                  + ": the registry answered "
+                  + started.code()
+                  + " instead of 202 to a new upload")
+          : failure(started, what);
+    }
+    URI location = uploadLocation(started, null, what);
+    boolean committed = false;
+    try {
+      StreamedBody bytes = new StreamedBody(body, blob.size(), digest.algorithm());
+      if (blob.size() > 0) {
+        location = sendBytes(location, bytes, scope, what);
+      }
+      String read = bytes.digest();
+      if (bytes.read() != blob.size() || !read.equals(digest.toString())) {
+        throw new OcitagException.Failed(
+            what
+                + ": the "
+                + bytes.read()
+                + " bytes read hash to "
+                + read
+                + ", not to "
+                + digest
+                + "; the upload was cancelled and nothing is stored under "
+                + digest);
+      }
+      commitUpload(location, repository, blob, scope, what);
+      committed = true;
+    } finally {
+      if (!committed) {
+        cancelUpload(location, repository);
+      }
+    }
+  }
+
+  /** The PATCH with the bytes; returns the Location to go on at. */
+  private URI sendBytes(URI location, StreamedBody bytes, Scope scope, String what) {
+    HttpRequest patch =
+        blobRequest("PATCH", location, scope)
+            .header("Content-Range", "0-" + (bytes.length() - 1))
+            .upload(bytes, "application/octet-stream");
+    HttpAnswer answer;
+    try {
+      answer = call(patch, what);
+    } catch (OcitagException e) {
+      throw uploadBrokeOff(e, bytes, what);
+    }
+    if (answer.code() == 401) {
+      // the POST just passed with the same credentials: they expired on the way (a token), and
+      // the bytes sent cannot be sent again with new ones; starting over fetches them
+      throw new OcitagException.Transient(
+          what
+              + ": the registry no longer took the upload's credentials ("
+              + RegistryError.parse(answer.code(), answer.body()).describe()
+              + "); nothing was committed");
+    }
+    if (!answer.isSuccessful()) {
+      throw failure(answer, what);
+    }
+    String range = answer.header("Range");
+    if (range != null && !range.strip().endsWith("-" + (bytes.length() - 1))) {
+      throw new OcitagException.Failed(
+          what
+              + ": the registry holds the range "
+              + RegistryError.oneLine(range)
+              + " of the upload after "
+              + bytes.length()
+              + " bytes were sent");
+    }
+    return uploadLocation(answer, location, what);
+  }
+
+  /** Why a PATCH failed, told apart: the source's fault, or the connection to the registry's. */
+  private OcitagException uploadBrokeOff(OcitagException e, StreamedBody bytes, String what) {
+    String progress = " after " + bytes.read() + " of " + bytes.length() + " bytes";
+    if (bytes.sourceFailure() != null) {
+      return new OcitagException.Transient(
+          what
+              + ": reading the blob from its source failed"
+              + progress
+              + " ("
+              + RegistryError.oneLine(String.valueOf(bytes.sourceFailure().getMessage()))
+              + "); nothing was committed",
+          bytes.sourceFailure());
+    }
+    if (bytes.sourceEnded()) {
+      return new OcitagException.Failed(
+          what + ": the source ended" + progress + "; nothing was committed", e);
+    }
+    if (bytes.started() && (e instanceof OcitagException.Transient)) {
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      return new OcitagException.Transient(
+          what
+              + ": the upload to "
+              + endpoint.apiHost()
+              + " broke off"
+              + progress
+              + " ("
+              + RegistryError.oneLine(cause.toString())
+              + "); nothing was committed",
+          cause);
+    }
+    return e;
+  }
+
+  /**
+   * {@code PUT <location>?digest=<digest>}, no body: the registry stores what was uploaded under
+   * the digest, which it checks. When the answer is lost and a retry finds the upload gone, the
+   * blob being there is success.
+   */
+  private void commitUpload(
+      URI location, ImageRef repository, Descriptor blob, Scope scope, String what) {
+    String query = location.getRawQuery();
+    URI url = URI.create(location + (query == null ? "?" : "&") + "digest=" + blob.digest());
+    HttpRequest put = blobRequest("PUT", url, scope).body(new byte[0], "application/octet-stream");
+    HttpAnswer answer = call(put, what);
+    if (!answer.isSuccessful()) {
+      if (answer.code() == 404 && hasBlob(repository, blob)) {
+        return;
+      }
+      throw failure(answer, what);
+    }
+    checkServedDigest(answer, blob, what);
+  }
+
+  /** {@code DELETE <location>}, best effort: a registry also purges abandoned uploads itself. */
+  private void cancelUpload(URI location, ImageRef repository) {
+    try {
+      HttpAnswer answer =
+          call(
+              blobRequest("DELETE", location, Scope.forMethod(repository.repository(), "DELETE")),
+              "cancel upload");
+      if (!answer.isSuccessful()) {
+        debug(
+            "upload to "
+                + repository.repositoryName()
+                + " not cancelled (the registry purges it later): "
+                + RegistryError.parse(answer.code(), answer.body()).describe());
+      }
+    } catch (OcitagException e) {
+      debug("upload to " + repository.repositoryName() + " not cancelled: " + e.getMessage());
+    }
+  }
+
+  /** The answer's upload Location as an absolute URL; {@code current} when it names none. */
+  private URI uploadLocation(HttpAnswer answer, URI current, String what) {
+    String location = answer.header("Location");
+    if (location == null || location.isBlank()) {
+      if (current != null) {
+        return current;
+      }
+      throw new OcitagException.Failed(
+          what + ": the registry answered " + answer.code() + " without an upload Location");
+    }
+    return resolveLocation(answer, location, what);
+  }
+
+  /**
+   * A Location relative to the URL that answered. Refused when it would take the blob (and the
+   * credentials a later request carries) from https to http.
+   */
+  private URI resolveLocation(HttpAnswer answer, String location, String what) {
+    URI url;
+    try {
+      url = answer.url().resolve(new URI(location.strip()));
+    } catch (URISyntaxException | IllegalArgumentException e) {
+      url = null;
+    }
+    if (url == null
+        || url.getRawAuthority() == null
+        || !("https".equalsIgnoreCase(url.getScheme())
+            || "http".equalsIgnoreCase(url.getScheme()))) {
+      throw new OcitagException.Failed(
+          what
+              + ": the registry's upload Location <"
+              + RegistryError.oneLine(location)
+              + "> is not a URL");
+    }
+    if ("https".equalsIgnoreCase(answer.url().getScheme())
+        && "http".equalsIgnoreCase(url.getScheme())) {
+      throw new OcitagException.Failed(
+          what
+              + ": the registry answered over https with an upload Location over http, <"
+              + DebugLog.redact(url)
+              + ">; not sending the blob in clear text");
+    }
+    return url;
+  }
+
+  /** A Docker-Content-Digest other than the blob's, where the registry sends one, is a failure. */
+  private static void checkServedDigest(HttpAnswer answer, Descriptor blob, String what) {
+    String served = answer.header("Docker-Content-Digest");
+    if (served != null && !served.isBlank() && !parseDigest(served, what).equals(blob.digest())) {
+      throw new OcitagException.Failed(
+          what + ": the registry says it stored " + RegistryError.oneLine(served));
+    }
+  }
+
+  private URI blobUrl(ImageRef repository, Digest digest) {
+    return endpoint.url(repository.repository(), "blobs", digest.toString());
+  }
+
+  private URI uploadsUrl(ImageRef repository) {
+    return endpoint.url(repository.repository(), "blobs", "uploads/");
+  }
+
+  private static Scope pull(ImageRef repository) {
+    return new Scope(repository.repository(), "pull");
+  }
+
+  private static Scope push(ImageRef repository) {
+    return new Scope(repository.repository(), "pull,push");
+  }
+
+  /** A blob request: its scope given (an upload Location need not name the repository). */
+  private static HttpRequest blobRequest(String method, URI url, Scope scope) {
+    return HttpRequest.of(method, url).scope(scope).header("User-Agent", USER_AGENT);
+  }
+
+  private static void closeQuietly(InputStream stream) {
+    try {
+      stream.close();
+    } catch (IOException e) {
+      // the answer is refused anyway
+    }
+  }
+
+  /**
+   * A blob's bytes as the registry streams them: a read that fails names the blob, the registry and
+   * how far it got, for the message of whoever reads it.
+   */
+  private static final class BlobStream extends FilterInputStream {
+    private final String what;
+    private long read;
+
+    BlobStream(InputStream in, String what) {
+      super(in);
+      this.what = what;
+    }
+
+    @Override
+    public int read() throws IOException {
+      try {
+        int b = super.read();
+        read += b < 0 ? 0 : 1;
+        return b;
+      } catch (IOException e) {
+        throw brokeOff(e);
+      }
+    }
+
+    @Override
+    public int read(byte[] buffer, int offset, int length) throws IOException {
+      try {
+        int n = super.read(buffer, offset, length);
+        read += Math.max(n, 0);
+        return n;
+      } catch (IOException e) {
+        throw brokeOff(e);
+      }
+    }
+
+    private IOException brokeOff(IOException e) {
+      return new IOException(
+          "reading blob " + what + " broke off after " + read + " bytes: " + e, e);
+    }
   }
 
   private URI manifestUrl(ImageRef ref, String reference) {

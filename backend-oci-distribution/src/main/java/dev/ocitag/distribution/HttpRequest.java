@@ -13,7 +13,12 @@ import java.util.Map;
  * @param scope the token scope the request needs, or null (the token service's own requests)
  * @param bodyLimit the most answer bytes read; a longer answer is {@link BodyTooLarge}
  * @param deadline when the whole request, retries included, must be done; null until {@link Retry}
- *     sets it
+ *     sets it; for a streaming request (below) it bounds each wait for progress instead, see {@link
+ *     OkHttpTransport}
+ * @param upload a body read once from a stream (a blob), instead of {@code body}; or null. Once it
+ *     has started to be read ({@link StreamedBody#started()}) no layer sends the request again
+ * @param streamAnswer a successful answer's body is handed out as {@link HttpAnswer#stream()},
+ *     unread, for the caller to read and close; other answers are read whole as usual
  */
 record HttpRequest(
     String method,
@@ -22,41 +27,73 @@ record HttpRequest(
     byte[] body,
     Scope scope,
     int bodyLimit,
-    Deadline deadline) {
+    Deadline deadline,
+    StreamedBody upload,
+    boolean streamAnswer) {
 
   /** Answers of the registry API are small; a manifest has its own, lower limit. */
   static final int DEFAULT_BODY_LIMIT = 64 * 1024 * 1024;
 
   static HttpRequest of(String method, URI url) {
-    return new HttpRequest(method, url, Map.of(), null, null, DEFAULT_BODY_LIMIT, null);
+    return new HttpRequest(
+        method, url, Map.of(), null, null, DEFAULT_BODY_LIMIT, null, null, false);
   }
 
   HttpRequest header(String name, String value) {
     Map<String, String> h = new LinkedHashMap<>(headers);
     h.keySet().removeIf(name::equalsIgnoreCase);
     h.put(name, value);
-    return new HttpRequest(method, url, h, body, scope, bodyLimit, deadline);
+    return new HttpRequest(method, url, h, body, scope, bodyLimit, deadline, upload, streamAnswer);
   }
 
   HttpRequest body(byte[] bytes, String contentType) {
-    return new HttpRequest(method, url, headers, bytes, scope, bodyLimit, deadline)
+    return new HttpRequest(
+            method, url, headers, bytes, scope, bodyLimit, deadline, null, streamAnswer)
         .header("Content-Type", contentType);
   }
 
+  /** Sends {@code stream}'s bytes as the body, with its length as Content-Length. */
+  HttpRequest upload(StreamedBody stream, String contentType) {
+    return new HttpRequest(
+            method, url, headers, null, scope, bodyLimit, deadline, stream, streamAnswer)
+        .header("Content-Type", contentType);
+  }
+
+  /** A successful answer's body comes as a stream: see {@link HttpAnswer#stream()}. */
+  HttpRequest answerAsStream() {
+    return new HttpRequest(method, url, headers, body, scope, bodyLimit, deadline, upload, true);
+  }
+
   HttpRequest scope(Scope s) {
-    return new HttpRequest(method, url, headers, body, s, bodyLimit, deadline);
+    return new HttpRequest(
+        method, url, headers, body, s, bodyLimit, deadline, upload, streamAnswer);
   }
 
   HttpRequest bodyLimit(int limit) {
-    return new HttpRequest(method, url, headers, body, scope, limit, deadline);
+    return new HttpRequest(
+        method, url, headers, body, scope, limit, deadline, upload, streamAnswer);
   }
 
   HttpRequest deadline(Deadline d) {
-    return new HttpRequest(method, url, headers, body, scope, bodyLimit, d);
+    return new HttpRequest(method, url, headers, body, scope, bodyLimit, d, upload, streamAnswer);
   }
 
   HttpRequest url(URI u) {
-    return new HttpRequest(method, u, headers, body, scope, bodyLimit, deadline);
+    return new HttpRequest(
+        method, u, headers, body, scope, bodyLimit, deadline, upload, streamAnswer);
+  }
+
+  /** Whether the bytes or the answer of this request stream (a blob), rather than fit in memory. */
+  boolean streams() {
+    return upload != null || streamAnswer;
+  }
+
+  /**
+   * Whether sending it again would send other bytes: its streamed body has begun to be read, and
+   * what was read cannot be read again.
+   */
+  boolean spent() {
+    return upload != null && upload.started();
   }
 
   String header(String name) {

@@ -5,6 +5,8 @@ import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.net.Proxy;
 import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -22,11 +24,13 @@ import okhttp3.Handshake;
 import okhttp3.Headers;
 import okhttp3.HttpUrl;
 import okhttp3.Interceptor;
+import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
 import okhttp3.ResponseBody;
+import okio.BufferedSink;
 
 /**
  * The bottom of the request path: OkHttp. One client per process holds the connection pool
@@ -40,6 +44,15 @@ import okhttp3.ResponseBody;
  * host and port, as blob downloads do for S3 or a CDN. A redirect from https to http is refused
  * ({@link RedirectRefused}). The request's {@link Deadline} becomes the call's timeout, which spans
  * the connection, the redirects and the last byte of the answer.
+ *
+ * <p>Blobs stream ({@link HttpRequest#streams()}): a body sent from a stream ({@link StreamedBody},
+ * one-shot, so OkHttp never sends it twice either), an answer handed out unread ({@link
+ * HttpAnswer#stream()}). For them {@code --timeout} bounds idleness, not the whole call: a 256 MiB
+ * blob may rightly take longer than any bound on a slow link, and it must not be cut off while it
+ * moves. Such a call has no call timeout; instead each wait for progress (each read or write of the
+ * socket, the wait for the answer's headers) may last at most the deadline's bound. A stalled
+ * stream fails after that long ({@link java.net.SocketTimeoutException}); one that keeps moving,
+ * however slowly, goes on. Connecting keeps its own timeout.
  */
 final class OkHttpTransport implements Transport {
 
@@ -54,6 +67,11 @@ final class OkHttpTransport implements Transport {
   }
 
   private final OkHttpClient client;
+
+  /** {@link #client} with the idle timeouts of streaming calls, made on first use. */
+  private volatile OkHttpClient streaming;
+
+  private volatile Duration streamingIdle;
 
   OkHttpTransport(Settings settings, TlsSetup tls, Proxies proxies, Consumer<String> debug) {
     OkHttpClient.Builder builder =
@@ -93,15 +111,25 @@ final class OkHttpTransport implements Transport {
       builder.header(header.getKey(), header.getValue());
     }
     byte[] bytes = request.body();
-    if (bytes == null && (request.method().equals("PUT") || request.method().equals("POST"))) {
+    if (bytes == null
+        && request.upload() == null
+        && (request.method().equals("PUT")
+            || request.method().equals("POST")
+            || request.method().equals("PATCH"))) {
       bytes = new byte[0];
     }
     // no media type: the Content-Type header goes out exactly as the request has it
-    builder.method(request.method(), bytes == null ? null : RequestBody.create(bytes, null));
+    RequestBody body =
+        request.upload() != null
+            ? new OneShot(request.upload())
+            : bytes == null ? null : RequestBody.create(bytes, null);
+    builder.method(request.method(), body);
     Deadline deadline = request.deadline();
     HandshakeWatch watch = new HandshakeWatch(firstConnection(request, deadline));
     builder.tag(HandshakeWatch.class, watch);
-    Call call = client.newCall(builder.build());
+    boolean streams = request.streams();
+    OkHttpClient c = streams && deadline != null ? streaming(deadline.bound()) : client;
+    Call call = c.newCall(builder.build());
     Response answered;
     try {
       if (deadline != null) {
@@ -109,7 +137,9 @@ final class OkHttpTransport implements Transport {
         if (left <= 0) {
           throw new InterruptedIOException("timeout");
         }
-        call.timeout().timeout(left, TimeUnit.NANOSECONDS);
+        if (!streams) {
+          call.timeout().timeout(left, TimeUnit.NANOSECONDS);
+        }
       }
       answered = call.execute();
     } catch (SocketTimeoutException e) {
@@ -126,17 +156,73 @@ final class OkHttpTransport implements Transport {
     } finally {
       watch.release(); // also where no event came (a call that never started)
     }
+    Headers h = answered.headers();
+    Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+    for (int i = 0, n = h.size(); i < n; i++) {
+      headers.computeIfAbsent(h.name(i), k -> new ArrayList<>(1)).add(h.value(i));
+    }
+    URI answeredBy = answered.request().url().uri();
+    if (request.streamAnswer() && answered.isSuccessful() && !request.method().equals("HEAD")) {
+      // the caller reads it, and closing it closes the response
+      InputStream stream = answered.body().byteStream();
+      return new HttpAnswer(answered.code(), headers, new byte[0], answeredBy, stream);
+    }
     try (Response response = answered) {
-      Headers h = response.headers();
-      Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-      for (int i = 0, n = h.size(); i < n; i++) {
-        headers.computeIfAbsent(h.name(i), k -> new ArrayList<>(1)).add(h.value(i));
-      }
-      byte[] body =
+      byte[] read =
           request.method().equals("HEAD")
               ? new byte[0]
               : read(response.body(), request.bodyLimit());
-      return new HttpAnswer(response.code(), headers, body, response.request().url().uri());
+      return new HttpAnswer(response.code(), headers, read, answeredBy);
+    }
+  }
+
+  /**
+   * {@link #client} with {@code idle} as its read and write timeouts (and, as every call of it, no
+   * call timeout): for streaming calls. Made once per bound; it shares the pool and dispatcher.
+   */
+  private OkHttpClient streaming(Duration idle) {
+    OkHttpClient s = streaming;
+    if (s != null && idle.equals(streamingIdle)) {
+      return s;
+    }
+    synchronized (this) {
+      if (streaming == null || !idle.equals(streamingIdle)) {
+        streaming = client.newBuilder().readTimeout(idle).writeTimeout(idle).build();
+        streamingIdle = idle;
+      }
+      return streaming;
+    }
+  }
+
+  /**
+   * A {@link StreamedBody} as OkHttp's body: its length announced, sent once (OkHttp neither
+   * retries it nor follows a redirect with it).
+   */
+  private static final class OneShot extends RequestBody {
+    private final StreamedBody body;
+
+    OneShot(StreamedBody body) {
+      this.body = body;
+    }
+
+    @Override
+    public MediaType contentType() {
+      return null; // the request's own Content-Type header goes out
+    }
+
+    @Override
+    public long contentLength() {
+      return body.length();
+    }
+
+    @Override
+    public boolean isOneShot() {
+      return true;
+    }
+
+    @Override
+    public void writeTo(BufferedSink sink) throws IOException {
+      body.writeTo(sink.outputStream());
     }
   }
 

@@ -91,7 +91,7 @@ final class PlainHttpFallback implements Transport {
     try {
       answer = next.send(request);
     } catch (SSLException e) {
-      if (!TlsSetup.serverSpokePlainText(e)) {
+      if (!TlsSetup.serverSpokePlainText(e) || request.spent()) {
         throw e;
       }
       try {

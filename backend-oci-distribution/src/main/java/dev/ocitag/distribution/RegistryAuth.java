@@ -28,6 +28,11 @@ import java.util.function.Supplier;
  * fetched at the same time; requests that need the same one wait for a single fetch. A token fetch
  * shares the deadline of the request that needed it. Token realms must be https unless the registry
  * is on loopback or {@code --insecure} is set: a realm receives the password.
+ *
+ * <p>Only requests to the registry's own host and port carry its credentials: a blob upload goes on
+ * at whatever {@code Location} the registry answers, which may be another host (redirects are
+ * OkHttp's, which drops the header itself). A request whose streamed body was already read is not
+ * sent again after a 401: its answer stands.
  */
 final class RegistryAuth implements Transport {
 
@@ -68,11 +73,14 @@ final class RegistryAuth implements Transport {
 
   @Override
   public HttpAnswer send(HttpRequest request) throws IOException {
+    if (!toRegistry(request.url())) {
+      return next.send(request); // an upload Location elsewhere: no credentials go there
+    }
     Scope scope = request.scope();
     HttpRequest first = authorize(request, scope == null ? null : scope.toString(), null);
     HttpAnswer answer = next.send(first);
-    if (answer.code() != 401) {
-      return answer;
+    if (answer.code() != 401 || request.spent()) {
+      return answer; // a streamed body already read cannot be sent again
     }
     Challenge c = Challenge.pick(answer.headers("WWW-Authenticate"));
     if (c == null || !(c.scheme().equals("bearer") || c.scheme().equals("basic"))) {
@@ -86,6 +94,31 @@ final class RegistryAuth implements Transport {
     String tokenScope = c.param("scope") != null ? c.param("scope") : String.valueOf(scope);
     String refused = sent != null && sent.startsWith("Bearer ") ? sent.substring(7) : null;
     return next.send(authorize(request, tokenScope, refused));
+  }
+
+  /**
+   * Whether the URL is the registry's own host and port: only those requests carry its credentials.
+   * All but one kind are built from the endpoint; a blob upload goes on at the {@code Location} the
+   * registry names, which may be elsewhere.
+   */
+  private boolean toRegistry(URI url) {
+    String host = url.getHost();
+    if (host == null) {
+      return false;
+    }
+    String apiHost = endpoint.apiHost();
+    String registryHost = RegistryEndpoint.hostOf(apiHost);
+    if (!host.replace("[", "").replace("]", "").equalsIgnoreCase(registryHost)) {
+      return false;
+    }
+    int defaultPort = "http".equalsIgnoreCase(url.getScheme()) ? 80 : 443;
+    int port = url.getPort() < 0 ? defaultPort : url.getPort();
+    int close = apiHost.lastIndexOf(']');
+    int colon = apiHost.lastIndexOf(':');
+    if (colon <= close) {
+      return port == defaultPort; // no port named: the scheme's
+    }
+    return apiHost.substring(colon + 1).equals(Integer.toString(port));
   }
 
   /**

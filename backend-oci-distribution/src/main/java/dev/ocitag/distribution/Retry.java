@@ -17,10 +17,15 @@ import javax.net.ssl.SSLException;
  * Deadline} ({@code --timeout}), which this layer sets: each attempt gets the time left, and no
  * retry starts that could not end in time. Waits are exponential with full jitter, except that a
  * {@code Retry-After} is honoured (and a longer one than {@link Settings#maxRetryAfter()} ends the
- * retries). Every request ocitag sends is idempotent (GET, HEAD, PUT of the same bytes, DELETE), so
- * a retry never doubles a write. TLS and unknown-host failures are not retried: they do not heal in
- * seconds; nor is a refused redirect, nor a final decision of a layer below (an {@link
- * dev.ocitag.core.OcitagException}, such as missing credentials).
+ * retries). The requests ocitag sends are idempotent (GET, HEAD, PUT of the same bytes, DELETE) or
+ * harmless to repeat (a POST that starts a blob upload leaves at most an unused upload session,
+ * which the registry purges), so a retry never doubles a write. TLS and unknown-host failures are
+ * not retried: they do not heal in seconds; nor is a refused redirect, nor a final decision of a
+ * layer below (an {@link dev.ocitag.core.OcitagException}, such as missing credentials).
+ *
+ * <p>A request whose streamed body has begun to be read ({@link HttpRequest#spent()}) is never sent
+ * again: those bytes are gone. Its failure goes to the caller, which starts the blob over. A
+ * streamed answer is handed out only when successful, so a retry never follows one.
  */
 final class Retry implements Transport {
   private final Transport next;
@@ -56,6 +61,9 @@ final class Retry implements Transport {
       } catch (SSLException | UnknownHostException | RedirectRefused | TimedOut e) {
         throw e;
       } catch (IOException e) {
+        if (request.spent()) {
+          throw e;
+        }
         if (deadline.passed()) {
           throw new TimedOut(deadline, attempt, e);
         }
@@ -66,7 +74,7 @@ final class Retry implements Transport {
         sleep(wait, request, "after " + e.getClass().getSimpleName());
         continue;
       }
-      if (last || !retryableStatus(answer.code())) {
+      if (last || !retryableStatus(answer.code()) || request.spent()) {
         return answer;
       }
       Duration wait = backoff(attempt);

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ocitag.core.BackendOptions;
+import dev.ocitag.core.Descriptor;
 import dev.ocitag.core.Digest;
 import dev.ocitag.core.ImageRef;
 import dev.ocitag.core.MediaTypes;
@@ -17,6 +18,8 @@ import dev.ocitag.core.engine.TagReport;
 import dev.ocitag.core.engine.TagResult;
 import dev.ocitag.core.testing.TestImage;
 import dev.ocitag.core.testing.TestImages;
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -452,5 +455,54 @@ class FaultInjectionTest {
     assertEquals(List.of("a", "b", "c", "d", "e"), backend.tags(repo).toList());
     List<RecordedRequest> sent = requests();
     assertEquals("/v2/team/app/tags/list?last=b&n=2", sent.get(1).getTarget());
+  }
+
+  @Test
+  void aBlobGetIsRetriedOnlyUntilItsStreamIsHandedOut() throws Exception {
+    byte[] blob = new byte[300 * 1024];
+    new java.util.Random(7).nextBytes(blob);
+    Descriptor descriptor = Descriptor.of(Digest.of(blob), blob.length);
+    route(
+        Map.of(
+            "GET /v2/team/app/blobs/" + descriptor.digest(),
+            List.of(
+                status(503, error("UNAVAILABLE", "busy")),
+                new MockResponse.Builder().code(200).body(new Buffer().write(blob)).build())));
+
+    try (InputStream in = backend.openBlob(repo, descriptor)) {
+      assertArrayEquals(blob, in.readAllBytes());
+    }
+    assertEquals(2, served());
+  }
+
+  @Test
+  void aPatchWhoseBytesWereSentIsNotSentAgainAndTheUploadIsCancelled() throws Exception {
+    byte[] blob = new byte[200 * 1024];
+    new java.util.Random(8).nextBytes(blob);
+    Descriptor descriptor = Descriptor.of(Digest.of(blob), blob.length);
+    String upload = "/v2/team/app/blobs/uploads/u1";
+    route(
+        Map.of(
+            "POST /v2/team/app/blobs/uploads/",
+            List.of(new MockResponse.Builder().code(202).setHeader("Location", upload).build()),
+            "PATCH " + upload,
+            List.of(status(500, error("UNKNOWN", "disk hiccup")), status(202, null)),
+            "DELETE " + upload,
+            List.of(status(204, null))));
+
+    OcitagException.Transient e =
+        assertThrows(
+            OcitagException.Transient.class,
+            () -> backend.pushBlob(repo, descriptor, new ByteArrayInputStream(blob)));
+
+    assertTrue(e.getMessage().contains("500 UNKNOWN: disk hiccup"), e.getMessage());
+    List<RecordedRequest> sent = requests();
+    assertEquals(
+        List.of("POST", "PATCH", "DELETE"), sent.stream().map(RecordedRequest::getMethod).toList());
+    RecordedRequest patch = sent.get(1);
+    assertArrayEquals(blob, patch.getBody().toByteArray());
+    assertEquals(Integer.toString(blob.length), patch.getHeaders().get("Content-Length"));
+    assertEquals("0-" + (blob.length - 1), patch.getHeaders().get("Content-Range"));
+    assertEquals("application/octet-stream", patch.getHeaders().get("Content-Type"));
   }
 }

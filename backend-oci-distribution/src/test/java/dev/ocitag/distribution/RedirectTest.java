@@ -7,12 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ocitag.core.BackendOptions;
+import dev.ocitag.core.Descriptor;
 import dev.ocitag.core.Digest;
 import dev.ocitag.core.ImageRef;
 import dev.ocitag.core.OcitagException;
 import dev.ocitag.core.testing.TestImage;
 import dev.ocitag.core.testing.TestImages;
 import dev.ocitag.distribution.testing.TestCertificates;
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -241,6 +244,67 @@ class RedirectTest {
       assertTrue(upgraded.getHandshake() != null);
     } finally {
       tls.close();
+    }
+  }
+
+  @Test
+  void aBlobStreamRedirectedToStorageCarriesNoCredentials() throws Exception {
+    byte[] blob = new byte[256 * 1024];
+    new java.util.Random(9).nextBytes(blob);
+    Descriptor descriptor = Descriptor.of(Digest.of(blob), blob.length);
+    String location = elsewhere.url("/storage/b?X-Amz-Signature=sig456").toString();
+    registry(registry, r -> redirect(307, location));
+    elsewhere.enqueue(new MockResponse.Builder().code(200).body(new Buffer().write(blob)).build());
+
+    try (DistributionBackend backend = open(registry, true, null);
+        InputStream in = backend.openBlob(ref(registry), descriptor)) {
+      assertArrayEquals(blob, in.readAllBytes());
+    }
+
+    List<RecordedRequest> atRegistry = requests(registry);
+    RecordedRequest asked = atRegistry.get(atRegistry.size() - 1);
+    assertEquals("/v2/team/app/blobs/" + descriptor.digest(), asked.getUrl().encodedPath());
+    assertEquals("Bearer " + TOKEN, asked.getHeaders().get("Authorization"));
+    RecordedRequest storage = requests(elsewhere).get(0);
+    assertNull(storage.getHeaders().get("Authorization"), "no credentials for another host");
+    assertEquals("identity", storage.getHeaders().get("Accept-Encoding"), "bytes as stored");
+    assertTrue(debug.stream().noneMatch(l -> l.contains("sig456")), "signatures are redacted");
+  }
+
+  @Test
+  void anUploadLocationOnAnotherHostGetsTheBytesButNoCredentials() throws Exception {
+    byte[] blob = new byte[100 * 1024];
+    new java.util.Random(10).nextBytes(blob);
+    Descriptor descriptor = Descriptor.of(Digest.of(blob), blob.length);
+    registry(
+        registry,
+        r ->
+            new MockResponse.Builder()
+                .code(202)
+                .setHeader("Location", elsewhere.url("/uploads/u1?state=1").toString())
+                .build());
+    elsewhere.enqueue(
+        new MockResponse.Builder().code(202).setHeader("Location", "/uploads/u1?state=2").build());
+    elsewhere.enqueue(
+        new MockResponse.Builder()
+            .code(201)
+            .setHeader("Docker-Content-Digest", descriptor.digest().toString())
+            .build());
+
+    try (DistributionBackend backend = open(registry, true, null)) {
+      backend.pushBlob(ref(registry), descriptor, new ByteArrayInputStream(blob));
+    }
+
+    List<RecordedRequest> atRegistry = requests(registry);
+    assertEquals("POST", atRegistry.get(atRegistry.size() - 1).getMethod());
+    List<RecordedRequest> there = requests(elsewhere);
+    assertEquals("PATCH", there.get(0).getMethod());
+    assertArrayEquals(blob, there.get(0).getBody().toByteArray());
+    assertEquals("PUT", there.get(1).getMethod());
+    assertEquals("/uploads/u1", there.get(1).getUrl().encodedPath());
+    assertEquals("state=2&digest=" + descriptor.digest(), there.get(1).getUrl().encodedQuery());
+    for (RecordedRequest r : there) {
+      assertNull(r.getHeaders().get("Authorization"), r.getMethod() + " carried credentials");
     }
   }
 }

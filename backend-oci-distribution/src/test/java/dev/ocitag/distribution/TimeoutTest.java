@@ -6,10 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ocitag.core.BackendOptions;
+import dev.ocitag.core.Descriptor;
+import dev.ocitag.core.Digest;
 import dev.ocitag.core.ImageRef;
 import dev.ocitag.core.OcitagException;
 import dev.ocitag.core.testing.TestImage;
 import dev.ocitag.core.testing.TestImages;
+import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.Map;
@@ -166,6 +170,51 @@ class TimeoutTest {
 
     try (DistributionBackend backend = open(Duration.ofSeconds(5))) {
       assertArrayEquals(image.bytes(), backend.fetch(ref()).bytes());
+    }
+  }
+
+  private static Descriptor blob(byte[] bytes) {
+    return Descriptor.of(Digest.of(bytes), bytes.length);
+  }
+
+  @Test
+  void aBlobStreamThatKeepsMovingIsNotCutOffAtTheTimeout() throws Exception {
+    byte[] bytes = new byte[1024 * 1024];
+    new java.util.Random(11).nextBytes(bytes);
+    server.enqueue(
+        new MockResponse.Builder()
+            .code(200)
+            .body(new Buffer().write(bytes))
+            .throttleBody(64 * 1024, 200, TimeUnit.MILLISECONDS) // 16 steps: about 3 s
+            .build());
+
+    long start = System.nanoTime();
+    try (DistributionBackend backend = open(Duration.ofSeconds(1));
+        InputStream in = backend.openBlob(ref(), blob(bytes))) {
+      assertArrayEquals(bytes, in.readAllBytes());
+    }
+    long ms = (System.nanoTime() - start) / 1_000_000;
+    assertTrue(ms > 2000, "took " + ms + " ms: longer than the 1 s timeout, and not cut off");
+  }
+
+  @Test
+  void aBlobStreamThatStallsFailsAfterTheTimeoutNamingTheBlob() throws Exception {
+    byte[] bytes = new byte[64 * 1024];
+    server.enqueue(
+        new MockResponse.Builder()
+            .code(200)
+            .body(new Buffer().write(bytes))
+            .bodyDelay(20, TimeUnit.SECONDS) // headers, then nothing
+            .build());
+
+    try (DistributionBackend backend = open(Duration.ofSeconds(1));
+        InputStream in = backend.openBlob(ref(), blob(bytes))) {
+      long start = System.nanoTime();
+      IOException e = assertThrows(IOException.class, in::readAllBytes);
+      long ms = (System.nanoTime() - start) / 1_000_000;
+      assertTrue(ms >= 900 && ms < 5000, "took " + ms + " ms");
+      assertTrue(e.getMessage().contains(Digest.of(bytes).toString()), e.getMessage());
+      assertTrue(e.getMessage().contains("after 0 bytes"), e.getMessage());
     }
   }
 }
