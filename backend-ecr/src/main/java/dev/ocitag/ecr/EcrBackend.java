@@ -480,7 +480,7 @@ public final class EcrBackend implements TagBackend, TagPolicy, BatchTagging, Bl
   @Override
   public boolean hasBlob(ImageRef repository, Descriptor blob) {
     BlobRegistry registry = registryOf(repository);
-    return registry.blobs().hasBlob(registry.ref(repository), blob);
+    return registry.backend().hasBlob(registry.ref(repository), blob);
   }
 
   /**
@@ -503,19 +503,19 @@ public final class EcrBackend implements TagBackend, TagPolicy, BatchTagging, Bl
       return false;
     }
     BlobRegistry registry = registryOf(repository);
-    return registry.blobs().mountBlob(registry.ref(repository), blob, registry.ref(from));
+    return registry.backend().mountBlob(registry.ref(repository), blob, registry.ref(from));
   }
 
   @Override
   public InputStream openBlob(ImageRef repository, Descriptor blob) {
     BlobRegistry registry = registryOf(repository);
-    return registry.blobs().openBlob(registry.ref(repository), blob);
+    return registry.backend().openBlob(registry.ref(repository), blob);
   }
 
   @Override
   public void pushBlob(ImageRef repository, Descriptor blob, InputStream body) {
     BlobRegistry registry = registryOf(repository);
-    registry.blobs().pushBlob(registry.ref(repository), blob, body);
+    registry.backend().pushBlob(registry.ref(repository), blob, body);
   }
 
   /**
@@ -524,15 +524,6 @@ public final class EcrBackend implements TagBackend, TagPolicy, BatchTagging, Bl
    * @param host the endpoint's host[:port]: the registry of the references it is asked about
    */
   record BlobRegistry(RegistryLogin login, DistributionBackend backend, String host) {
-    BlobTransfer blobs() {
-      TagBackend opened = backend;
-      if (opened instanceof BlobTransfer blobs) {
-        return blobs;
-      }
-      throw new OcitagException.Failed(
-          "the registry backend on the class path cannot move blobs; ECR needs a newer one");
-    }
-
     /** The ECR repository on the registry endpoint: the same repository name. */
     ImageRef ref(ImageRef ecr) {
       return new ImageRef(ImageRef.Transport.DISTRIBUTION, host, ecr.repository(), null, null);
