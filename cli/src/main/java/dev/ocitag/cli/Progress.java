@@ -7,12 +7,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A progress line on stderr (tags done, and blob bytes copied when there are any), redrawn a few
- * times a second, only for a person at a terminal with text output.
+ * A progress line on stderr (tags done, and blobs placed and bytes copied when a promotion moves
+ * any), redrawn a few times a second, only for a person at a terminal with text output.
  */
 final class Progress implements TagEngine.Listener, AutoCloseable {
   private final AtomicInteger done = new AtomicInteger();
   private final AtomicLong bytes = new AtomicLong();
+  private final AtomicInteger blobs = new AtomicInteger();
   private final int total;
   private final PrintStream err;
   private final Thread painter;
@@ -37,6 +38,11 @@ final class Progress implements TagEngine.Listener, AutoCloseable {
   }
 
   @Override
+  public void blobDone() {
+    blobs.incrementAndGet();
+  }
+
+  @Override
   public void bytes(long n) {
     bytes.addAndGet(n);
   }
@@ -56,7 +62,9 @@ final class Progress implements TagEngine.Listener, AutoCloseable {
                 + d
                 + "/"
                 + total
-                + (b > 0 ? String.format(" tags, %.1f MiB copied", b / 1048576.0) : ""));
+                + (blobs.get() > 0
+                    ? String.format(" tags, %d blobs, %.1f MiB copied", blobs.get(), b / 1048576.0)
+                    : ""));
         err.flush();
         Thread.sleep(200);
       }

@@ -136,9 +136,11 @@ class TagEngineTest {
     InMemoryBackend backend = new InMemoryBackend();
     backend.seed(repo, image, "src");
     ImageRef elsewhere = ImageRef.parse("mem.test/other:v1");
+    // the in-memory backend moves blobs; seen through the counting decorator it does not
+    TagBackend cannotMove = new CountingBackend(backend);
 
     TagReport report =
-        new TagEngine(backend, TagEngine.Options.defaults())
+        new TagEngine(cannotMove, TagEngine.Options.defaults())
             .tag(repo.withTag("src"), List.of(elsewhere, repo.withTag("here")));
 
     assertEquals(List.of(Outcome.FAILED, Outcome.CREATED), outcomes(report));

@@ -92,6 +92,7 @@ final class ContentCopy {
           CompletableFuture.runAsync(
               () -> {
                 Kind kind = place(source, from, src, target, to, dst, blob);
+                listener.blobDone();
                 switch (kind) {
                   case COPIED -> {
                     copied.incrementAndGet();
@@ -234,17 +235,39 @@ final class ContentCopy {
   private void stream(
       BlobTransfer from, ImageRef src, BlobTransfer to, ImageRef dst, Descriptor blob) {
     for (int attempt = 1; ; attempt++) {
-      try (InputStream in = new Counting(from.openBlob(src, blob), listener)) {
+      InputStream in = null;
+      try {
+        in = new Counting(from.openBlob(src, blob), listener);
         to.pushBlob(dst, blob, in);
         return;
       } catch (OcitagException.Transient e) {
         if (attempt >= ATTEMPTS) {
           throw e;
         }
-      } catch (IOException e) { // closing the source stream
-        throw new OcitagException.Transient("reading blob " + blob.digest() + ": " + e, e);
+      } finally {
+        closeQuietly(in); // the push has read what it needs; a failed close changes nothing
       }
     }
+  }
+
+  private static void closeQuietly(InputStream in) {
+    if (in != null) {
+      try {
+        in.close();
+      } catch (IOException | RuntimeException e) {
+        // the blob is stored (and checked) or the attempt failed already
+      }
+    }
+  }
+
+  /**
+   * Throws {@link OcitagException.InvalidInput} unless both stores move blobs; what {@link #copy}
+   * would throw first, for a dry run to report.
+   */
+  static void checkCapable(
+      TagBackend source, ImageRef sourceRepo, TagBackend target, ImageRef targetRepo) {
+    capability(source, sourceRepo);
+    capability(target, targetRepo);
   }
 
   private static BlobTransfer capability(TagBackend backend, ImageRef ref) {

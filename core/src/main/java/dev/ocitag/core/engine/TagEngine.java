@@ -51,13 +51,19 @@ public final class TagEngine {
     }
   }
 
-  /** Hears of progress: each target as it ends, and blob bytes as they stream. Thread-safe. */
+  /**
+   * Hears of progress: each target as it ends, each blob put in place, and blob bytes as they
+   * stream. Thread-safe.
+   */
   public interface Listener {
     Listener NONE = new Listener() {};
 
     default void targetDone(TagResult result) {}
 
     default void bytes(long n) {}
+
+    /** A blob is in place at a target: copied, mounted or found there. */
+    default void blobDone() {}
   }
 
   private final Function<ImageRef, TagBackend> stores;
@@ -386,11 +392,15 @@ public final class TagEngine {
         }
       }
       Outcome outcome = previous == null ? Outcome.CREATED : Outcome.MOVED;
+      boolean elsewhere = from != to || !target.sameRepository(source);
+      if (elsewhere) { // before the dry run returns: it must fail where the real run would
+        ContentCopy.checkCapable(from, source, to, target);
+      }
       if (options.dryRun()) {
         return new TagResult(target, outcome, wanted, previous, unknownPolicy, null);
       }
       Transfer transfer = null;
-      if (from != to || !target.sameRepository(source)) {
+      if (elsewhere) {
         transfer = copy.copy(from, source, manifest, to, target);
       }
       Digest stored = to.put(target, manifest);
