@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ocitag.core.Digest;
 import dev.ocitag.core.ImageRef;
 import dev.ocitag.core.testing.ExternalTools;
+import dev.ocitag.core.testing.TestImage;
 import dev.ocitag.distribution.testing.RealRegistry;
 import java.io.IOException;
 import java.net.http.HttpRequest;
@@ -46,6 +47,19 @@ final class Promoted {
     long bytes() {
       return blobs.values().stream().mapToLong(Long::longValue).sum();
     }
+  }
+
+  /** An image the test itself seeded: its bytes as written. */
+  static Image of(TestImage image) {
+    Map<Digest, byte[]> children = new LinkedHashMap<>();
+    Map<Digest, Long> blobs = new LinkedHashMap<>();
+    for (TestImage child : image.children()) {
+      children.put(child.digest(), child.bytes());
+    }
+    for (TestImage i : image.children().isEmpty() ? List.of(image) : image.children()) {
+      i.blobs().forEach((d, bytes) -> blobs.put(d, (long) bytes.length));
+    }
+    return new Image(image.bytes(), children, blobs);
   }
 
   /** How to read a manifest by digest where the image is. */
