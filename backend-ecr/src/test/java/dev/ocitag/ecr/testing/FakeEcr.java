@@ -297,6 +297,12 @@ public final class FakeEcr implements AutoCloseable {
     return d == null ? null : repo.images.get(d).bytes().clone();
   }
 
+  /** The exact bytes of the image with this digest (tagged or not), or null. */
+  public byte[] manifestBytes(String repository, Digest digest) {
+    StoredImage image = repo(repository).images.get(digest);
+    return image == null ? null : image.bytes().clone();
+  }
+
   /** The digest a tag names, or null. */
   public Digest tagDigest(String repository, String tag) {
     return repo(repository).tags.get(tag);

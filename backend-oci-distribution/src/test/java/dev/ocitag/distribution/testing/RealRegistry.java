@@ -89,6 +89,14 @@ public final class RealRegistry implements BeforeAllCallback, AfterAllCallback {
   private boolean tls;
   private boolean clientCertificates;
   private Path dir;
+
+  /**
+   * The unique id of the test class that started the registry. JUnit calls a static extension's
+   * beforeAll and afterAll again for each of that class's @Nested classes: those share the registry
+   * (its port, its contents) instead of restarting it.
+   */
+  private String startedFor;
+
   private GenericContainer<?> container;
   private int port;
   private TokenServer tokenServer;
@@ -298,12 +306,19 @@ public final class RealRegistry implements BeforeAllCallback, AfterAllCallback {
       }
       Assumptions.abort(why);
     }
+    if (container != null) {
+      return; // a @Nested class of the class that started it
+    }
     start();
+    startedFor = context.getUniqueId();
   }
 
   @Override
   public void afterAll(ExtensionContext context) {
-    stop();
+    if (startedFor == null || startedFor.equals(context.getUniqueId())) {
+      stop();
+      startedFor = null;
+    }
   }
 
   /** Whether Testcontainers reaches a Docker API (podman's or Docker's). */
