@@ -140,7 +140,11 @@ public final class DistributionBackend implements TagBackend, BlobTransfer {
                     endpoint.registry(),
                     DockerConfig.timeout(),
                     debug));
-    Transport tokens = new Retry(network, settings, options.get(RegistryOptions.TIMEOUT), debug);
+    // one breaker for the registry: its requests and its token fetches alike
+    Breaker breaker =
+        new Breaker(endpoint.apiHost(), settings.breakerThreshold(), settings.breakerCoolDown());
+    Transport tokens =
+        new Retry(network, settings, options.get(RegistryOptions.TIMEOUT), debug, breaker);
     RegistryAuth auth =
         new RegistryAuth(
             registry,
@@ -150,7 +154,8 @@ public final class DistributionBackend implements TagBackend, BlobTransfer {
             options.get(RegistryOptions.INSECURE),
             debug,
             Clock.systemUTC());
-    Transport client = new Retry(auth, settings, options.get(RegistryOptions.TIMEOUT), debug);
+    Transport client =
+        new Retry(auth, settings, options.get(RegistryOptions.TIMEOUT), debug, breaker);
     return new DistributionBackend(endpoint, client, settings, tls, http, debug);
   }
 
@@ -918,28 +923,25 @@ public final class DistributionBackend implements TagBackend, BlobTransfer {
           e);
     } catch (RedirectRefused e) {
       throw new OcitagException.Failed(what + ": " + e.getMessage(), e);
+    } catch (Breaker.Unreachable e) {
+      if (e.attempts == 0) {
+        // the reason alone: a batch prints it after the target, once per target not tried
+        throw new OcitagException.Failed("not attempted: " + e.getMessage(), e);
+      }
+      throw new OcitagException.Transient(
+          what
+              + ": "
+              + e.getMessage()
+              + ", after "
+              + e.attempts
+              + (e.attempts == 1 ? " attempt" : " attempts"),
+          e);
     } catch (ConnectException e) {
       throw new OcitagException.Transient(
-          what
-              + ": cannot connect to "
-              + endpoint.apiHost()
-              + " after "
-              + settings.maxAttempts()
-              + " attempts ("
-              + RegistryError.oneLine(String.valueOf(e.getMessage()))
-              + ")",
-          e);
+          what + ": cannot connect to " + endpoint.apiHost() + " (" + Breaker.describe(e) + ")", e);
     } catch (IOException e) {
       throw new OcitagException.Transient(
-          what
-              + ": "
-              + endpoint.apiHost()
-              + ": "
-              + RegistryError.oneLine(e.toString())
-              + " (after up to "
-              + settings.maxAttempts()
-              + " attempts)",
-          e);
+          what + ": " + endpoint.apiHost() + ": " + RegistryError.oneLine(e.toString()), e);
     }
   }
 
