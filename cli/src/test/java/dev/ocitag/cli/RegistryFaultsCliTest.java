@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ocitag.core.ImageRef;
+import dev.ocitag.core.MediaTypes;
 import dev.ocitag.core.testing.ExternalTools;
 import dev.ocitag.core.testing.TestImage;
 import dev.ocitag.core.testing.TestImages;
@@ -13,6 +14,8 @@ import dev.ocitag.distribution.testing.FaultyProxy;
 import dev.ocitag.distribution.testing.RegistryProcess;
 import dev.ocitag.distribution.testing.RegistrySeeder;
 import java.io.IOException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -130,7 +133,7 @@ class RegistryFaultsCliTest {
       }
       assertTrue(created > 1000, created + " created by the rerun");
       for (int r = 0; r < REPOSITORIES; r++) {
-        for (int t : new int[] {0, 250, TAGS_EACH - 1}) {
+        for (int t : new int[] {0, TAGS_EACH - 1}) {
           byte[] raw = RegistryCliTest.skopeoRaw(dead.ref("r" + r + ":t" + t));
           assertArrayEquals(images.get(r).bytes(), raw, "r" + r + ":t" + t);
           assertEquals(images.get(r).digest().toString(), sha256sum(raw));
@@ -138,6 +141,21 @@ class RegistryFaultsCliTest {
       }
       System.out.println("RegistryFaultsCliTest: " + numbers);
     }
+  }
+
+  /** A manifest's bytes as the registry serves them. */
+  private static byte[] manifest(RegistryProcess registry, String repository, String tag)
+      throws Exception {
+    HttpResponse<byte[]> answer =
+        registry
+            .httpClient()
+            .send(
+                HttpRequest.newBuilder(registry.url("/v2/" + repository + "/manifests/" + tag))
+                    .header("Accept", String.join(", ", MediaTypes.ALL))
+                    .build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+    assertEquals(200, answer.statusCode(), repository + ":" + tag);
+    return answer.body();
   }
 
   /** Tags stored so far in the registry's repositories r0..r3 (src excluded), read on disk. */
@@ -198,9 +216,11 @@ class RegistryFaultsCliTest {
       assertEquals(0, run.code(), () -> run + proxy.counts());
       assertEquals(20, run.stdout().lines().filter(l -> l.startsWith("created ")).count());
       for (int t = 0; t < 20; t++) {
-        byte[] raw = RegistryCliTest.skopeoRaw(registry.ref("app:t" + t));
-        assertArrayEquals(image.bytes(), raw, "t" + t);
+        // from the registry itself, not through the faults; skopeo reads some of them too
+        assertArrayEquals(image.bytes(), manifest(registry, "app", "t" + t), "t" + t);
         if (t % 7 == 0) {
+          byte[] raw = RegistryCliTest.skopeoRaw(registry.ref("app:t" + t));
+          assertArrayEquals(image.bytes(), raw, "t" + t);
           assertEquals(image.digest().toString(), sha256sum(raw));
         }
       }
