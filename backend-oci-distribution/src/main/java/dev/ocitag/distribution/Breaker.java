@@ -51,8 +51,8 @@ final class Breaker {
 
   /** Throws {@link Unreachable} while the breaker is open (except for a probe after cool-down). */
   synchronized void before() throws Unreachable {
-    if (failures < threshold) {
-      return;
+    if (failures < threshold || probe == Thread.currentThread()) {
+      return; // closed, or the probe's own token fetch
     }
     if (probe == null && System.nanoTime() - openedAt >= coolDownNanos) {
       probe = Thread.currentThread();
@@ -86,8 +86,11 @@ final class Breaker {
     }
   }
 
-  synchronized boolean isOpen() {
-    return failures >= threshold;
+  /** An attempt ended without an answer or an I/O failure (a decision of a layer below). */
+  synchronized void ended() {
+    if (probe == Thread.currentThread()) {
+      probe = null; // the next attempt after the cool-down may probe
+    }
   }
 
   /**

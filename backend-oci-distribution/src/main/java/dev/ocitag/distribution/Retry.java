@@ -90,7 +90,11 @@ final class Retry implements Transport {
       try {
         answer = next.send(request);
       } catch (Breaker.Unreachable | RedirectRefused | TimedOut e) {
+        breaker.ended();
         throw e; // decided below (a token fetch's own retries): final
+      } catch (RuntimeException e) {
+        breaker.ended(); // such as missing credentials
+        throw e;
       } catch (IOException e) {
         breaker.failed(e);
         if (e instanceof SSLException || e instanceof UnknownHostException || request.spent()) {

@@ -233,4 +233,46 @@ class BreakerTest {
     assertEquals(image.digest(), backend.resolve(ref).orElseThrow(), "closed again");
     assertEquals(2, server.getRequestCount());
   }
+
+  @Test
+  void oneProbeAtATimeItsTokenFetchGoesThroughAndAProbeThatEndsOtherwiseFreesTheNext()
+      throws Exception {
+    Breaker breaker = new Breaker("registry.example", 2, Duration.ZERO);
+    java.net.ConnectException refused = new java.net.ConnectException("Connection refused");
+    breaker.failed(refused);
+    breaker.before(); // one failure: still closed
+    breaker.failed(refused);
+
+    breaker.before(); // open, cool-down over: this thread probes
+    breaker.before(); // and its token fetch goes through too
+    ExecutorService other = Executors.newSingleThreadExecutor();
+    try {
+      java.util.concurrent.Callable<Void> probe =
+          () -> {
+            breaker.before();
+            return null;
+          };
+      Future<?> meanwhile = other.submit(probe);
+      Breaker.Unreachable e =
+          assertThrows(
+              Breaker.Unreachable.class,
+              () -> {
+                try {
+                  meanwhile.get();
+                } catch (java.util.concurrent.ExecutionException x) {
+                  throw x.getCause();
+                }
+              });
+      assertEquals(
+          "registry.example unreachable (Connection refused; 2 connection failures in a row)",
+          e.getMessage());
+
+      breaker.ended(); // the probe ended without an answer (missing credentials, say)
+      other.submit(probe).get(); // the next one probes
+      breaker.answered();
+      breaker.before(); // closed
+    } finally {
+      other.shutdownNow();
+    }
+  }
 }
