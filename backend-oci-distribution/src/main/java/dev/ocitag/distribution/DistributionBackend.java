@@ -57,6 +57,9 @@ public final class DistributionBackend implements TagBackend, BlobTransfer {
   private final OkHttpTransport http;
   private final Consumer<String> debug;
 
+  /** Set once HEAD on a manifest failed where GET worked: {@link #resolve} GETs from then on. */
+  private volatile boolean resolveByGet;
+
   private DistributionBackend(
       RegistryEndpoint endpoint,
       Transport client,
@@ -152,7 +155,11 @@ public final class DistributionBackend implements TagBackend, BlobTransfer {
                     debug));
     Lazy<Optional<Credentials>> used =
         given == null ? credentials : new Lazy<>(() -> Optional.of(given));
-    Transport tokens = new Retry(network, settings, options.get(RegistryOptions.TIMEOUT), debug);
+    // one breaker for the registry: its requests and its token fetches alike
+    Breaker breaker =
+        new Breaker(endpoint.apiHost(), settings.breakerThreshold(), settings.breakerCoolDown());
+    Transport tokens =
+        new Retry(network, settings, options.get(RegistryOptions.TIMEOUT), debug, breaker);
     RegistryAuth auth =
         new RegistryAuth(
             registry,
@@ -162,7 +169,8 @@ public final class DistributionBackend implements TagBackend, BlobTransfer {
             options.get(RegistryOptions.INSECURE),
             debug,
             Clock.systemUTC());
-    Transport client = new Retry(auth, settings, options.get(RegistryOptions.TIMEOUT), debug);
+    Transport client =
+        new Retry(auth, settings, options.get(RegistryOptions.TIMEOUT), debug, breaker);
     return new DistributionBackend(endpoint, client, settings, tls, http, debug);
   }
 
@@ -249,27 +257,43 @@ public final class DistributionBackend implements TagBackend, BlobTransfer {
             + "-byte limit");
   }
 
+  /**
+   * One HEAD, or, where the registry refuses HEAD on manifests (403, 405, 501) or answers it
+   * without a digest, one GET whose bytes are hashed. What a registry does with HEAD is learnt
+   * once: after a GET has worked where HEAD did not, this backend resolves by GET alone.
+   */
   @Override
   public Optional<Digest> resolve(ImageRef ref) {
     String what = "resolve " + ref;
-    HttpAnswer response = call(request("HEAD", manifestUrl(ref, ref.reference())), what);
-    if (response.code() == 404) {
-      return Optional.empty();
-    }
-    if (response.isSuccessful()) {
-      String header = response.header("Docker-Content-Digest");
-      if (header != null && !header.isBlank()) {
-        return Optional.of(parseDigest(header, what));
+    String headFailed = null;
+    if (!resolveByGet) {
+      HttpAnswer response = call(request("HEAD", manifestUrl(ref, ref.reference())), what);
+      if (response.code() == 404) {
+        return Optional.empty();
       }
-    } else if (response.code() != 405) {
-      throw failure(response, what);
+      if (response.isSuccessful()) {
+        String header = response.header("Docker-Content-Digest");
+        if (header != null && !header.isBlank()) {
+          return Optional.of(parseDigest(header, what));
+        }
+        headFailed = "answers HEAD on manifests without Docker-Content-Digest";
+      } else if (response.code() == 403 || response.code() == 405 || response.code() == 501) {
+        headFailed = "refuses HEAD on manifests (" + response.code() + ")";
+      } else {
+        throw failure(response, what);
+      }
     }
-    // HEAD not allowed, or no digest in its answer: GET and hash the bytes
+    Optional<Digest> fetched;
     try {
-      return Optional.of(fetch(ref).digest());
+      fetched = Optional.of(fetch(ref).digest());
     } catch (OcitagException.NotFound e) {
-      return Optional.empty();
+      fetched = Optional.empty();
     }
+    if (headFailed != null && !resolveByGet) {
+      resolveByGet = true; // GET works where HEAD did not: from now on, GET alone
+      debug(endpoint.apiHost() + " " + headFailed + "; resolving with GET from now on");
+    }
+    return fetched;
   }
 
   /**
@@ -341,7 +365,7 @@ public final class DistributionBackend implements TagBackend, BlobTransfer {
       }
       HttpAnswer response = call(request("GET", url), what);
       if (!response.isSuccessful()) {
-        throw failure(response, what);
+        throw listingFailure(response, what);
       }
       JsonNode page;
       try {
@@ -357,6 +381,24 @@ public final class DistributionBackend implements TagBackend, BlobTransfer {
       url = nextPage(url, response.url(), response.headers("Link"));
     }
     return tags.stream().distinct();
+  }
+
+  /**
+   * A refused tag list says so: a registry may let a client pull and push yet not list (403), or
+   * not list tags at all (405, 501, UNSUPPORTED).
+   */
+  private OcitagException listingFailure(HttpAnswer response, String what) {
+    RegistryError error = RegistryError.parse(response.code(), response.body());
+    String code = error.code() == null ? "" : error.code();
+    if (response.code() == 403) {
+      return new OcitagException.Denied(
+          what + ": the registry refuses to list its tags (" + error.describe() + ")");
+    }
+    if (response.code() == 405 || response.code() == 501 || code.equals("UNSUPPORTED")) {
+      return new OcitagException.Failed(
+          what + ": the registry does not list tags (" + error.describe() + ")");
+    }
+    return failure(response, what);
   }
 
   /**
@@ -965,28 +1007,25 @@ public final class DistributionBackend implements TagBackend, BlobTransfer {
           e);
     } catch (RedirectRefused e) {
       throw new OcitagException.Failed(what + ": " + e.getMessage(), e);
+    } catch (Breaker.Unreachable e) {
+      if (e.attempts == 0) {
+        // the reason alone: a batch prints it after the target, once per target not tried
+        throw new OcitagException.Failed("not attempted: " + e.getMessage(), e);
+      }
+      throw new OcitagException.Transient(
+          what
+              + ": "
+              + e.getMessage()
+              + ", after "
+              + e.attempts
+              + (e.attempts == 1 ? " attempt" : " attempts"),
+          e);
     } catch (ConnectException e) {
       throw new OcitagException.Transient(
-          what
-              + ": cannot connect to "
-              + endpoint.apiHost()
-              + " after "
-              + settings.maxAttempts()
-              + " attempts ("
-              + RegistryError.oneLine(String.valueOf(e.getMessage()))
-              + ")",
-          e);
+          what + ": cannot connect to " + endpoint.apiHost() + " (" + Breaker.describe(e) + ")", e);
     } catch (IOException e) {
       throw new OcitagException.Transient(
-          what
-              + ": "
-              + endpoint.apiHost()
-              + ": "
-              + RegistryError.oneLine(e.toString())
-              + " (after up to "
-              + settings.maxAttempts()
-              + " attempts)",
-          e);
+          what + ": " + endpoint.apiHost() + ": " + RegistryError.oneLine(e.toString()), e);
     }
   }
 

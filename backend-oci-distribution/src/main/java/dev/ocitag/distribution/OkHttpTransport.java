@@ -3,6 +3,7 @@ package dev.ocitag.distribution;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
+import java.net.ConnectException;
 import java.net.Proxy;
 import java.net.SocketTimeoutException;
 import java.net.URI;
@@ -152,6 +153,13 @@ final class OkHttpTransport implements Transport {
               request.url().getPort() < 0 ? 443 : request.url().getPort())) {
         throw new TlsSetup.NoTlsAnswer(request.url().getRawAuthority(), e);
       }
+      if (!watch.connected) {
+        // the registry was not reached: a connection failure, as Breaker counts them
+        ConnectException connect =
+            new ConnectException("connecting to " + request.url().getRawAuthority() + " timed out");
+        connect.initCause(e);
+        throw connect;
+      }
       throw e;
     } finally {
       watch.release(); // also where no event came (a call that never started)
@@ -266,6 +274,7 @@ final class OkHttpTransport implements Transport {
     private final CompletableFuture<Void> first;
     volatile boolean started;
     volatile boolean ended;
+    volatile boolean connected;
 
     HandshakeWatch(CompletableFuture<Void> first) {
       this.first = first;
@@ -279,6 +288,7 @@ final class OkHttpTransport implements Transport {
 
     @Override
     public void connectionAcquired(Call call, Connection connection) {
+      connected = true;
       release();
     }
 

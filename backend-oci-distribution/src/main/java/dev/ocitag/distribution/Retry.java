@@ -12,35 +12,61 @@ import java.util.function.Consumer;
 import javax.net.ssl.SSLException;
 
 /**
- * Retries what may pass on a second try: connection failures, 408, 429 and 5xx (not 501 or 505), at
- * most {@link Settings#maxAttempts()} attempts in all, and all within the request's {@link
- * Deadline} ({@code --timeout}), which this layer sets: each attempt gets the time left, and no
- * retry starts that could not end in time. Waits are exponential with full jitter, except that a
- * {@code Retry-After} is honoured (and a longer one than {@link Settings#maxRetryAfter()} ends the
- * retries). The requests ocitag sends are idempotent (GET, HEAD, PUT of the same bytes, DELETE) or
- * harmless to repeat (a POST that starts a blob upload leaves at most an unused upload session,
- * which the registry purges), so a retry never doubles a write. TLS and unknown-host failures are
- * not retried: they do not heal in seconds; nor is a refused redirect, nor a final decision of a
- * layer below (an {@link dev.ocitag.core.OcitagException}, such as missing credentials).
+ * Retries what may pass on a second try: connection failures, 408, 429 and 5xx (not 501 or 505),
+ * until the request's {@link Deadline} ({@code --timeout}), which this layer sets: each attempt
+ * gets the time left, and no retry starts that could not end in time. A registry that answers, even
+ * with 503 and 429 and dropped connections, is retried with backoff for as long as the deadline
+ * allows, not for a fixed few attempts ({@link Settings#maxAttempts()} bounds them only where a
+ * test sets it). Waits are exponential with full jitter, capped at {@link Settings#maxBackoff()},
+ * except that a {@code Retry-After} is honoured when it ends within the deadline (a longer one than
+ * {@link Settings#maxRetryAfter()} ends the retries).
  *
- * <p>A request whose streamed body has begun to be read ({@link HttpRequest#spent()}) is never sent
- * again: those bytes are gone. Its failure goes to the caller, which starts the blob over. A
- * streamed answer is handed out only when successful, so a retry never follows one.
+ * <p>A registry that does not answer at all is the {@link Breaker}'s: every attempt asks it first,
+ * and tells it how the attempt went; after a few connection failures in a row (on any of the
+ * backend's requests) it stops this request and every other at once ({@link Breaker.Unreachable}).
+ * TLS and unknown-host failures are not retried: they do not heal in seconds; nor is a refused
+ * redirect, nor a final decision of a layer below (an {@link dev.ocitag.core.OcitagException}, such
+ * as missing credentials).
+ *
+ * <p>The requests ocitag sends are idempotent (GET, HEAD, PUT of the same bytes, DELETE) or
+ * harmless to repeat (a POST that starts a blob upload leaves at most an unused upload session,
+ * which the registry purges), so a retry never doubles a write. A request whose streamed body has
+ * begun to be read ({@link HttpRequest#spent()}) is never sent again: those bytes are gone. Its
+ * failure goes to the caller, which starts the blob over. A streamed answer is handed out only when
+ * successful, so a retry never follows one.
  */
 final class Retry implements Transport {
   private final Transport next;
   private final Settings settings;
   private final Duration timeout;
   private final Consumer<String> debug;
+  private final Breaker breaker;
 
   /**
    * @param timeout the deadline of a request that comes without one
+   * @param breaker the registry's, shared by the backend's requests
    */
-  Retry(Transport next, Settings settings, Duration timeout, Consumer<String> debug) {
+  Retry(
+      Transport next,
+      Settings settings,
+      Duration timeout,
+      Consumer<String> debug,
+      Breaker breaker) {
     this.next = next;
     this.settings = settings;
     this.timeout = timeout;
     this.debug = debug;
+    this.breaker = breaker;
+  }
+
+  /** With a breaker of its own. */
+  Retry(Transport next, Settings settings, Duration timeout, Consumer<String> debug) {
+    this(
+        next,
+        settings,
+        timeout,
+        debug,
+        new Breaker("the registry", settings.breakerThreshold(), settings.breakerCoolDown()));
   }
 
   static boolean retryableStatus(int code) {
@@ -55,25 +81,39 @@ final class Retry implements Transport {
     Deadline deadline = request.deadline();
     for (int attempt = 1; ; attempt++) {
       boolean last = attempt >= settings.maxAttempts();
+      try {
+        breaker.before();
+      } catch (Breaker.Unreachable e) {
+        throw attempt == 1 ? e : e.after(attempt - 1);
+      }
       HttpAnswer answer;
       try {
         answer = next.send(request);
-      } catch (SSLException | UnknownHostException | RedirectRefused | TimedOut e) {
+      } catch (Breaker.Unreachable | RedirectRefused | TimedOut e) {
+        breaker.ended();
+        throw e; // decided below (a token fetch's own retries): final
+      } catch (RuntimeException e) {
+        breaker.ended(); // such as missing credentials
         throw e;
       } catch (IOException e) {
-        if (request.spent()) {
+        breaker.failed(e);
+        if (e instanceof SSLException || e instanceof UnknownHostException || request.spent()) {
           throw e;
         }
         if (deadline.passed()) {
           throw new TimedOut(deadline, attempt, e);
         }
         Duration wait = backoff(attempt);
-        if (last || Thread.currentThread().isInterrupted() || !fits(wait, deadline)) {
+        if (last || Thread.currentThread().isInterrupted()) {
           throw e;
         }
-        sleep(wait, request, "after " + e.getClass().getSimpleName());
+        if (!fits(wait, deadline)) {
+          throw new TimedOut(deadline, attempt, e);
+        }
+        pause(wait, request, "after " + e.getClass().getSimpleName());
         continue;
       }
+      breaker.answered();
       if (last || !retryableStatus(answer.code()) || request.spent()) {
         return answer;
       }
@@ -91,7 +131,7 @@ final class Retry implements Transport {
       if (!fits(wait, deadline)) {
         return answer; // no time left for another attempt: the registry's answer stands
       }
-      sleep(wait, request, "after " + answer.code());
+      pause(wait, request, "after " + answer.code());
     }
   }
 
@@ -126,7 +166,8 @@ final class Retry implements Transport {
     }
   }
 
-  private void sleep(Duration wait, HttpRequest request, String why) throws IOException {
+  /** Waits before the next attempt; a breaker that opens meanwhile ends the wait. */
+  private void pause(Duration wait, HttpRequest request, String why) throws IOException {
     if (debug != null) {
       debug.accept(
           "retrying "
@@ -139,7 +180,7 @@ final class Retry implements Transport {
               + why);
     }
     try {
-      Thread.sleep(wait.toMillis());
+      breaker.pause(wait);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new InterruptedIOException("interrupted while waiting to retry");

@@ -123,16 +123,39 @@ final class Layout {
                   + "' is not an OCI image layout: it has no oci-layout file, and ocitag makes a"
                   + " new layout only in an empty or missing directory");
         }
-        // oci-layout last: until it is there, nobody takes the directory for a layout
-        Files.createDirectories(root.resolve("blobs"));
-        writeNew(root.resolve("index.json"), EMPTY_INDEX);
-        writeNew(root.resolve("oci-layout"), LAYOUT_VERSION);
+        create(root);
       }
       return load(root, path);
     } catch (IOException e) {
       throw new OcitagException.Failed("cannot create layout '" + path + "': " + oneLine(e), e);
     } finally {
       local.unlock();
+    }
+  }
+
+  /**
+   * Makes the layout's files in an empty directory, {@code oci-layout} last: until it is there,
+   * nobody takes the directory for a layout. When a write fails (a full disk), what this call made
+   * is removed again, so the directory stays empty and a later write makes the layout, instead of a
+   * half-made one that is no layout and not empty.
+   */
+  private static void create(Path root) throws IOException {
+    Path blobs = root.resolve("blobs");
+    Path index = root.resolve("index.json");
+    boolean madeBlobs = !Files.exists(blobs);
+    boolean madeIndex = false;
+    try {
+      Files.createDirectories(blobs);
+      madeIndex = writeNew(index, EMPTY_INDEX);
+      writeNew(root.resolve("oci-layout"), LAYOUT_VERSION);
+    } catch (IOException | RuntimeException e) {
+      if (madeIndex) {
+        deleteQuietly(index);
+      }
+      if (madeBlobs) {
+        deleteQuietly(blobs);
+      }
+      throw e;
     }
   }
 
@@ -419,8 +442,9 @@ final class Layout {
       }
       return changed;
     } catch (IOException e) {
+      // index.json is replaced by a rename or not at all: it still holds every tag it held
       throw new OcitagException.Failed(
-          "cannot update " + root.resolve("index.json") + ": " + e.getMessage(), e);
+          "cannot update " + root.resolve("index.json") + ": " + oneLine(e), e);
     } finally {
       local.unlock();
     }
@@ -433,7 +457,7 @@ final class Layout {
       keepPermissions(target, tmp);
       move(tmp, target);
     } finally {
-      Files.deleteIfExists(tmp);
+      deleteQuietly(tmp); // the failure being reported matters more than a stray temp file
     }
   }
 
@@ -441,24 +465,28 @@ final class Layout {
    * Puts these bytes at {@code target} unless a file is there already (made meanwhile by another
    * process creating the same layout, whose tags must not be overwritten with an empty index).
    */
-  private static void writeNew(Path target, byte[] bytes) throws IOException {
+  /** Returns whether this call made the file (false: someone else had). */
+  private static boolean writeNew(Path target, byte[] bytes) throws IOException {
     Path tmp = writeTemp(target, bytes);
     try {
       // link(2) fails if the name is taken, with no moment between checking and writing
       Files.createLink(target, tmp);
+      return true;
     } catch (FileAlreadyExistsException e) {
-      // made by someone else: theirs stays
+      return false; // made by someone else: theirs stays
     } catch (UnsupportedOperationException | FileSystemException e) {
       // no hard links on this file system: a rename that refuses a taken name (checked just before)
-      if (!Files.exists(target)) {
-        try {
-          Files.move(tmp, target);
-        } catch (FileAlreadyExistsException taken) {
-          // as above
-        }
+      if (Files.exists(target)) {
+        return false;
+      }
+      try {
+        Files.move(tmp, target);
+        return true;
+      } catch (FileAlreadyExistsException taken) {
+        return false; // as above
       }
     } finally {
-      Files.deleteIfExists(tmp);
+      deleteQuietly(tmp);
     }
   }
 

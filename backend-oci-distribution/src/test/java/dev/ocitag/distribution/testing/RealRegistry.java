@@ -58,7 +58,8 @@ import org.testcontainers.utility.DockerImageName;
  *
  * <p>Outside JUnit, {@link #start()} and {@link #stop()} do the same.
  */
-public final class RealRegistry implements BeforeAllCallback, AfterAllCallback {
+public final class RealRegistry
+    implements BeforeAllCallback, AfterAllCallback, RegistrySeeder.Target {
   public static final String USER = "ocitag";
   public static final String PASSWORD = "pw-" + UUID.randomUUID();
 

@@ -19,8 +19,20 @@ import java.util.Map;
 public final class RegistrySeeder {
   private RegistrySeeder() {}
 
+  /** A registry to seed: {@link RealRegistry}, {@link RegistryProcess}. */
+  public interface Target {
+    /** {@code http(s)://HOST:PORT} and the path. */
+    URI url(String path);
+
+    /** A client for it (trusting its CA where it serves TLS). */
+    java.net.http.HttpClient httpClient();
+
+    /** The Authorization header that pushes to {@code repository}, or null. */
+    String authorization(String repository);
+  }
+
   /** Seeds the image (children of an index first) under {@code tag}, or by digest when null. */
-  public static void seed(RealRegistry registry, ImageRef repo, TestImage image, String tag)
+  public static void seed(Target registry, ImageRef repo, TestImage image, String tag)
       throws IOException, InterruptedException {
     for (TestImage child : image.children()) {
       seed(registry, repo, child, null);
@@ -38,7 +50,7 @@ public final class RegistrySeeder {
         auth);
   }
 
-  private static URI uri(RealRegistry registry, ImageRef repo, String rest) {
+  private static URI uri(Target registry, ImageRef repo, String rest) {
     return registry.url("/v2/" + repo.repository() + "/" + rest);
   }
 
@@ -51,7 +63,7 @@ public final class RegistrySeeder {
   }
 
   public static void pushBlob(
-      RealRegistry registry, ImageRef repo, Digest digest, byte[] bytes, String auth)
+      Target registry, ImageRef repo, Digest digest, byte[] bytes, String auth)
       throws IOException, InterruptedException {
     URI blob = uri(registry, repo, "blobs/" + digest);
     HttpResponse<Void> head =
@@ -89,12 +101,7 @@ public final class RegistrySeeder {
 
   /** PUTs manifest bytes as they are under a tag or digest. */
   public static void pushManifest(
-      RealRegistry registry,
-      ImageRef repo,
-      String reference,
-      byte[] bytes,
-      String mediaType,
-      String auth)
+      Target registry, ImageRef repo, String reference, byte[] bytes, String mediaType, String auth)
       throws IOException, InterruptedException {
     HttpResponse<String> put =
         registry

@@ -57,6 +57,12 @@ public final class Skopeo {
     return run(cmd, null);
   }
 
+  /** The raw manifest bytes of {@code ref} on an anonymous plain-HTTP registry. */
+  public static byte[] inspectRaw(ImageRef ref) throws Exception {
+    return run(
+        List.of("skopeo", "inspect", "--raw", "--tls-verify=false", "docker://" + ref), null);
+  }
+
   /** {@code sha256sum} of these bytes, as {@code sha256:<hex>}. */
   public static String sha256sum(byte[] bytes) throws Exception {
     String out = new String(run(List.of("sha256sum"), bytes), StandardCharsets.US_ASCII);
