@@ -202,6 +202,26 @@ class ReferrersEngineTest {
   }
 
   @Test
+  void twoTargetsInOneRepositoryWriteEachReferrerOnce() {
+    ImageRef v2 = TARGET.withTag("v2");
+
+    List<TagResult> results =
+        new TagEngine(
+                stores(a, b),
+                new TagEngine.Options(false, false, 8).withReferrers(Set.of()),
+                TagEngine.Listener.NONE)
+            .tag(SOURCE, List.of(TARGET, v2))
+            .results();
+
+    results.forEach(r -> assertOutcome(Outcome.CREATED, r));
+    assertEquals(
+        Set.of(0, 3),
+        Set.of(results.get(0).transfer().referrers(), results.get(1).transfer().referrers()));
+    assertEquals(3, b.operations("putReferrer").size(), () -> b.operations().toString());
+    assertListed(TARGET.repositoryRef(), sbomSignature);
+  }
+
+  @Test
   void aDryRunListsNothingAndWritesNothing() {
     TagResult r = promote(new TagEngine.Options(true, false, 1).withReferrers(Set.of()), TARGET);
 

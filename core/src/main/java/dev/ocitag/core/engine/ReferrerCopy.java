@@ -59,6 +59,20 @@ final class ReferrerCopy {
     Referrers to = capability(target, targetRepo);
     ImageRef src = sourceRepo.repositoryRef();
     ImageRef dst = targetRepo.repositoryRef();
+    // one target at a time per repository: the second finds what the first wrote listed
+    synchronized (content.referrerWriter(target, dst)) {
+      return copy(source, from, src, top, target, to, dst);
+    }
+  }
+
+  private Transfer copy(
+      TagBackend source,
+      Referrers from,
+      ImageRef src,
+      Manifest top,
+      TagBackend target,
+      Referrers to,
+      ImageRef dst) {
     record Subject(Digest digest, boolean chosen) {}
     Deque<Subject> subjects = new ArrayDeque<>();
     for (Digest d : tree(source, src, top)) {
