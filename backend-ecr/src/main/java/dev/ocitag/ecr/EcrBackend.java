@@ -9,6 +9,7 @@ import dev.ocitag.core.ImageRef;
 import dev.ocitag.core.Manifest;
 import dev.ocitag.core.MediaTypes;
 import dev.ocitag.core.OcitagException;
+import dev.ocitag.core.Referrers;
 import dev.ocitag.core.TagBackend;
 import dev.ocitag.core.TagPolicy;
 import dev.ocitag.distribution.DistributionBackend;
@@ -23,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -36,8 +38,10 @@ import software.amazon.awssdk.services.ecr.model.Image;
 import software.amazon.awssdk.services.ecr.model.ImageAlreadyExistsException;
 import software.amazon.awssdk.services.ecr.model.ImageFailure;
 import software.amazon.awssdk.services.ecr.model.ImageIdentifier;
+import software.amazon.awssdk.services.ecr.model.ImageReferrer;
 import software.amazon.awssdk.services.ecr.model.ImageTagMutabilityExclusionFilter;
 import software.amazon.awssdk.services.ecr.model.LayersNotFoundException;
+import software.amazon.awssdk.services.ecr.model.ListImageReferrersResponse;
 import software.amazon.awssdk.services.ecr.model.ListImagesResponse;
 import software.amazon.awssdk.services.ecr.model.PutImageResponse;
 import software.amazon.awssdk.services.ecr.model.ReferencedImagesNotFoundException;
@@ -54,8 +58,12 @@ import software.amazon.awssdk.services.ecr.model.TagStatus;
  * credentials its token holds. It is opened at the first blob a registry (account and region) is
  * asked for, so a retag never calls GetAuthorizationToken, and opened again with a new token
  * shortly before the old one expires.
+ *
+ * <p>Referrers: ListImageReferrers lists them (OCI 1.1 subjects, which ECR indexes itself as it
+ * stores them), so a referrer is written with PutImage by digest like any other manifest.
  */
-public final class EcrBackend implements TagBackend, TagPolicy, BatchTagging, BlobTransfer {
+public final class EcrBackend
+    implements TagBackend, TagPolicy, BatchTagging, BlobTransfer, Referrers {
   /** BatchGetImage and BatchDeleteImage take at most this many image ids. */
   static final int MAX_IMAGE_IDS = 100;
 
@@ -473,6 +481,58 @@ public final class EcrBackend implements TagBackend, TagPolicy, BatchTagging, Bl
     TagMutability result = new TagMutability(setting == null ? "MUTABLE" : setting, filters);
     options.debug(what + ": " + result.describe());
     return new RepositoryPolicy(result, null);
+  }
+
+  // --- referrers
+
+  /**
+   * ListImageReferrers, every page; up to five types are ECR's filter, more are chosen here. ECR
+   * lists the referrers in {@code ACTIVE} status, its default (archived ones are not carried).
+   */
+  @Override
+  public List<Descriptor> referrers(ImageRef repository, Digest subject, Set<String> types) {
+    String what = "ListImageReferrers " + repository.repositoryName() + "@" + subject;
+    List<Descriptor> listed = new ArrayList<>();
+    String token = null;
+    do {
+      String next = token;
+      ListImageReferrersResponse page;
+      try {
+        page =
+            client.listImageReferrers(
+                b -> {
+                  b.registryId(registryId(repository))
+                      .repositoryName(repository.repository())
+                      .subjectId(id -> id.imageDigest(subject.toString()))
+                      .maxResults(50)
+                      .nextToken(next);
+                  if (!types.isEmpty() && types.size() <= 5) {
+                    b.filter(f -> f.artifactTypes(types));
+                  }
+                });
+      } catch (SdkException e) {
+        throw EcrErrors.map(what, e);
+      }
+      for (ImageReferrer r : page.referrers()) {
+        listed.add(
+            new Descriptor(
+                r.mediaType(),
+                Digest.parse(r.digest()),
+                r.size() == null ? -1 : r.size(),
+                null,
+                r.annotations(),
+                List.of(),
+                r.artifactType()));
+      }
+      token = page.nextToken();
+    } while (token != null && !token.isEmpty());
+    return Referrers.select(listed, types);
+  }
+
+  /** PutImage by digest: ECR lists an image with a subject among its subject's referrers. */
+  @Override
+  public Digest putReferrer(ImageRef repository, Manifest referrer) {
+    return put(repository.withDigest(referrer.digest()), referrer);
   }
 
   // --- blobs, through the registry endpoint

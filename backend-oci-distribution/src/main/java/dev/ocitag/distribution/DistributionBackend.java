@@ -5,11 +5,13 @@ import dev.ocitag.core.BackendOptions;
 import dev.ocitag.core.BlobTransfer;
 import dev.ocitag.core.Descriptor;
 import dev.ocitag.core.Digest;
+import dev.ocitag.core.FallbackIndex;
 import dev.ocitag.core.ImageRef;
 import dev.ocitag.core.Json;
 import dev.ocitag.core.Manifest;
 import dev.ocitag.core.MediaTypes;
 import dev.ocitag.core.OcitagException;
+import dev.ocitag.core.Referrers;
 import dev.ocitag.core.TagBackend;
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -17,6 +19,7 @@ import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.net.URLEncoder;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -28,6 +31,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import javax.net.ssl.SSLException;
@@ -42,13 +46,18 @@ import javax.net.ssl.SSLException;
  * (under a tag, or by digest), tags one GET per page. Untag deletes the tag where the registry can;
  * where it only deletes by digest, see {@link #untag}. Blobs ({@link BlobTransfer}): a HEAD, a
  * cross-repository mount, a streamed GET, and an upload streamed through a SHA-256 check before it
- * is committed; see {@link #pushBlob}.
+ * is committed; see {@link #pushBlob}. Referrers ({@link Referrers}): the referrers API where the
+ * registry answers it, else the referrers tag schema, see {@link #referrers} and {@link
+ * #putReferrer}.
  */
-public final class DistributionBackend implements TagBackend, BlobTransfer {
+public final class DistributionBackend implements TagBackend, BlobTransfer, Referrers {
   static final String USER_AGENT = "ocitag/0.1";
   private static final String ACCEPT = String.join(", ", MediaTypes.ALL);
   private static final int MAX_TAG_PAGES = 100_000;
   static final String PLACEHOLDER_ANNOTATION = "dev.ocitag.untag-placeholder";
+
+  /** How many times a referrers tag is read and merged again when another writer came between. */
+  static final int FALLBACK_ATTEMPTS = 5;
 
   private final RegistryEndpoint endpoint;
   private final Transport client;
@@ -59,6 +68,12 @@ public final class DistributionBackend implements TagBackend, BlobTransfer {
 
   /** Set once HEAD on a manifest failed where GET worked: {@link #resolve} GETs from then on. */
   private volatile boolean resolveByGet;
+
+  /**
+   * Whether this registry answers the referrers API: null until it has said. A registry answers it
+   * for all its repositories or for none, so one answer spares the others a request.
+   */
+  private final AtomicReference<Boolean> referrersApi = new AtomicReference<>();
 
   private DistributionBackend(
       RegistryEndpoint endpoint,
@@ -323,6 +338,11 @@ public final class DistributionBackend implements TagBackend, BlobTransfer {
 
   /** PUTs the bytes at {@code at}'s tag or digest (it names one of them). */
   private Digest putManifest(ImageRef at, byte[] bytes, String mediaType) {
+    return storedDigest(at, sendManifest(at, bytes, mediaType));
+  }
+
+  /** The PUT of the bytes, answered with success. */
+  private HttpAnswer sendManifest(ImageRef at, byte[] bytes, String mediaType) {
     String what = "put " + at;
     if (bytes.length > Manifest.MAX_BYTES) {
       throw tooLarge(what, bytes.length);
@@ -332,6 +352,12 @@ public final class DistributionBackend implements TagBackend, BlobTransfer {
     if (!response.isSuccessful()) {
       throw failure(response, what);
     }
+    return response;
+  }
+
+  /** The digest the answer to a manifest PUT names, or failing that what {@code at} now holds. */
+  private Digest storedDigest(ImageRef at, HttpAnswer response) {
+    String what = "put " + at;
     String header = response.header("Docker-Content-Digest");
     if (header != null && !header.isBlank()) {
       return parseDigest(header, what);
@@ -421,7 +447,7 @@ public final class DistributionBackend implements TagBackend, BlobTransfer {
           URI next = resolveNext(page, link.substring(open + 1, close).strip());
           if (!asked.getRawAuthority().equalsIgnoreCase(next.getRawAuthority())) {
             throw new OcitagException.Failed(
-                "the registry's next page of tags, <"
+                "the registry's next page, <"
                     + DebugLog.redact(next)
                     + ">, is not on "
                     + asked.getRawAuthority()
@@ -449,7 +475,7 @@ public final class DistributionBackend implements TagBackend, BlobTransfer {
         || !page.getScheme().equalsIgnoreCase(next.getScheme())
         || !page.getRawAuthority().equalsIgnoreCase(String.valueOf(next.getRawAuthority()))) {
       throw new OcitagException.Failed(
-          "the registry's next page of tags, <"
+          "the registry's next page, <"
               + RegistryError.oneLine(reference)
               + ">, is not a URL on "
               + page.getRawAuthority()
@@ -566,6 +592,203 @@ public final class DistributionBackend implements TagBackend, BlobTransfer {
             + UUID.randomUUID()
             + "\"}}";
     return json.getBytes(StandardCharsets.UTF_8);
+  }
+
+  /**
+   * {@code GET /v2/<name>/referrers/<digest>} (every page, {@code ?artifactType=} when one type is
+   * asked for), where the registry answers the referrers API with an OCI index. Where it does not
+   * (404 without {@code NAME_UNKNOWN}, 400, 405, 406, 501, or an answer that is no OCI index), the
+   * index under the referrers tag schema's tag, as the distribution spec says; a tag that is
+   * missing or holds no OCI index means none. A missing repository has none either way.
+   */
+  @Override
+  public List<Descriptor> referrers(ImageRef repository, Digest subject, Set<String> types) {
+    String what = "list the referrers of " + subject + " in " + repository.repositoryName();
+    if (!Boolean.FALSE.equals(referrersApi.get())) {
+      Optional<List<Descriptor>> listed = referrersApi(repository, subject, types, what);
+      if (listed.isPresent()) {
+        return Referrers.select(listed.get(), types);
+      }
+    }
+    Manifest index = fallbackIndex(repository, subject, what).index();
+    if (index == null || !MediaTypes.OCI_INDEX.equals(index.mediaType())) {
+      return List.of();
+    }
+    return Referrers.select(index.children(), types);
+  }
+
+  /** The API's answer, every page; empty when the registry does not answer the API. */
+  private Optional<List<Descriptor>> referrersApi(
+      ImageRef repository, Digest subject, Set<String> types, String what) {
+    URI url = endpoint.url(repository.repository(), "referrers", subject.toString());
+    if (types.size() == 1) { // several: asked for all, chosen here
+      String type = types.iterator().next();
+      url = URI.create(url + "?artifactType=" + URLEncoder.encode(type, StandardCharsets.UTF_8));
+    }
+    List<Descriptor> listed = new ArrayList<>();
+    Set<URI> seen = new HashSet<>();
+    while (url != null) {
+      if (!seen.add(url) || seen.size() > MAX_TAG_PAGES) {
+        throw new OcitagException.Failed(what + ": the registry's Link pages loop at " + url);
+      }
+      HttpAnswer answer =
+          call(
+              request("GET", url)
+                  .header("Accept", MediaTypes.OCI_INDEX)
+                  .bodyLimit(Manifest.MAX_BYTES),
+              what);
+      boolean index =
+          answer.code() == 200
+              && MediaTypes.OCI_INDEX.equals(MediaTypes.base(answer.header("Content-Type")));
+      if (!index && listed.isEmpty() && seen.size() == 1 && noReferrersApi(answer)) {
+        return Optional.empty();
+      }
+      if (!index) {
+        throw answer.isSuccessful()
+            ? new OcitagException.Failed(
+                what
+                    + ": the registry answered a page of "
+                    + RegistryError.oneLine(String.valueOf(answer.header("Content-Type")))
+                    + " instead of an OCI index")
+            : failure(answer, what);
+      }
+      referrersApi.set(true);
+      listed.addAll(Manifest.of(answer.body(), MediaTypes.OCI_INDEX).children());
+      url = nextPage(url, answer.url(), answer.headers("Link"));
+    }
+    return Optional.of(listed);
+  }
+
+  /**
+   * Whether the first answer says the registry has no referrers API, which it then remembers. A
+   * missing repository (NAME_UNKNOWN) says nothing about the API, so that is not remembered.
+   */
+  private boolean noReferrersApi(HttpAnswer answer) {
+    int code = answer.code();
+    if (code == 200) {
+      debug("referrers: the registry's answer is no OCI index; using the referrers tag schema");
+      referrersApi.set(false);
+      return true;
+    }
+    if (code != 404 && code != 400 && code != 405 && code != 406 && code != 501) {
+      return false;
+    }
+    RegistryError error = RegistryError.parse(code, answer.body());
+    if (!"NAME_UNKNOWN".equals(error.code())) {
+      debug("referrers: no referrers API (" + error.describe() + "); the referrers tag schema");
+      referrersApi.set(false);
+    }
+    return true;
+  }
+
+  /**
+   * The index under the referrers tag, with the ETag it was served with; null index: none. {@code
+   * other} says what the tag holds when that is no manifest ocitag reads, else null.
+   */
+  private record Fallback(Manifest index, String etag, String other) {}
+
+  /**
+   * {@code GET /v2/<name>/manifests/sha256-<hex>}: a 404 is no index; a tag that holds no manifest
+   * at all counts as none, as the spec says.
+   */
+  private Fallback fallbackIndex(ImageRef repository, Digest subject, String what) {
+    ImageRef tag = repository.withTag(FallbackIndex.tag(subject));
+    HttpAnswer answer =
+        call(request("GET", manifestUrl(tag, tag.tag())).bodyLimit(Manifest.MAX_BYTES), what);
+    if (answer.code() == 404) {
+      return new Fallback(null, null, null);
+    }
+    if (!answer.isSuccessful()) {
+      throw failure(answer, what);
+    }
+    try {
+      return new Fallback(
+          Manifest.of(answer.body(), answer.header("Content-Type")), answer.header("ETag"), null);
+    } catch (OcitagException.InvalidInput e) {
+      debug("referrers: the tag " + tag.tag() + " holds no manifest (" + e.getMessage() + ")");
+      return new Fallback(null, answer.header("ETag"), e.getMessage());
+    }
+  }
+
+  /**
+   * PUTs the referrer by digest. A registry with the referrers API says with {@code OCI-Subject}
+   * that it lists it. Otherwise ocitag adds it to the index under the referrers tag schema's tag:
+   * read, add if absent, PUT back with {@code If-Match} on the ETag it was read with ({@code
+   * If-None-Match: *} when there was none), so that a registry that honours conditions refuses the
+   * write (412) when another writer came between, and the merge starts over. Then the tag is looked
+   * at again: if it holds another index than the one written, another writer came after, and the
+   * merge starts over until the tag lists the referrer. A registry that ignores conditions
+   * (distribution 2.x) can still lose an entry to a writer who read before this write and wrote
+   * after the look (the spec leaves that race to clients; a registry with the API has none). A tag
+   * that holds something other than an OCI index is left alone: Failed.
+   */
+  @Override
+  public Digest putReferrer(ImageRef repository, Manifest referrer) {
+    Digest subject =
+        referrer
+            .subject()
+            .orElseThrow(
+                () ->
+                    new OcitagException.InvalidInput(
+                        "manifest " + referrer.digest() + " has no subject: not a referrer"))
+            .digest();
+    ImageRef at = repository.withDigest(referrer.digest());
+    HttpAnswer answer = sendManifest(at, referrer.bytes(), referrer.mediaType());
+    Digest stored = storedDigest(at, answer);
+    String indexed = answer.header("OCI-Subject");
+    if (indexed != null && !indexed.isBlank()) {
+      referrersApi.set(true);
+      return stored;
+    }
+    addToFallback(repository, subject, Referrers.descriptorOf(referrer));
+    return stored;
+  }
+
+  private void addToFallback(ImageRef repository, Digest subject, Descriptor referrer) {
+    ImageRef tag = repository.withTag(FallbackIndex.tag(subject));
+    String what = "add referrer " + referrer.digest() + " to " + tag;
+    for (int attempt = 1; ; attempt++) {
+      Fallback current = fallbackIndex(repository, subject, what);
+      if (current.other() != null) {
+        throw new OcitagException.Failed(
+            what
+                + ": the tag holds no OCI image index ("
+                + current.other()
+                + "); leaving it alone");
+      }
+      if (current.index() != null && FallbackIndex.lists(current.index(), referrer.digest())) {
+        return;
+      }
+      Manifest merged;
+      try {
+        merged = FallbackIndex.with(current.index(), referrer);
+      } catch (OcitagException.Failed e) {
+        throw new OcitagException.Failed(what + ": " + e.getMessage(), e);
+      }
+      HttpRequest put =
+          request("PUT", manifestUrl(tag, tag.tag())).body(merged.bytes(), MediaTypes.OCI_INDEX);
+      put =
+          current.etag() != null
+              ? put.header("If-Match", current.etag())
+              : current.index() == null ? put.header("If-None-Match", "*") : put;
+      HttpAnswer answer = call(put, what);
+      if (answer.code() != 412) {
+        if (!answer.isSuccessful()) {
+          throw failure(answer, what);
+        }
+        if (resolve(tag).map(merged.digest()::equals).orElse(false)) {
+          return;
+        }
+      }
+      debug("referrers: " + tag.tag() + " changed under another writer; merging again");
+      if (attempt >= FALLBACK_ATTEMPTS) {
+        throw new OcitagException.Transient(
+            what
+                + ": another writer changed the referrers tag each time, "
+                + FALLBACK_ATTEMPTS
+                + " times");
+      }
+    }
   }
 
   /** {@code HEAD /v2/<name>/blobs/<digest>}: 200 is there, 404 is not; anything else fails. */
@@ -1029,12 +1252,12 @@ public final class DistributionBackend implements TagBackend, BlobTransfer {
     }
   }
 
-  /** The repository name in a {@code /v2/<name>/(manifests|tags|blobs)/...} URL. */
+  /** The repository name in a {@code /v2/<name>/(manifests|tags|blobs|referrers)/...} URL. */
   private static String repositoryOf(URI url) {
     String path = url.getRawPath();
     String name = path.substring(path.indexOf("/v2/") + 4);
     int end = -1;
-    for (String kind : new String[] {"/manifests/", "/tags/", "/blobs/"}) {
+    for (String kind : new String[] {"/manifests/", "/tags/", "/blobs/", "/referrers/"}) {
       end = Math.max(end, name.lastIndexOf(kind));
     }
     return end < 0 ? name : name.substring(0, end);

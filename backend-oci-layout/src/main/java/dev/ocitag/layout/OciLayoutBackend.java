@@ -6,12 +6,16 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ocitag.core.BlobTransfer;
 import dev.ocitag.core.Descriptor;
 import dev.ocitag.core.Digest;
+import dev.ocitag.core.FallbackIndex;
 import dev.ocitag.core.ImageRef;
 import dev.ocitag.core.Manifest;
+import dev.ocitag.core.MediaTypes;
 import dev.ocitag.core.OcitagException;
+import dev.ocitag.core.Referrers;
 import dev.ocitag.core.TagBackend;
 import java.io.InputStream;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -23,8 +27,15 @@ import java.util.stream.Stream;
  * Tags in an OCI image layout: a tag is the {@code org.opencontainers.image.ref.name} annotation of
  * a descriptor in {@code index.json}. The reference's repository is the layout's path. A target
  * layout that does not exist yet is made at the first write (a blob or a manifest).
+ *
+ * <p>Referrers are listed in {@code index.json} as untagged descriptors (with their {@code
+ * artifactType}), as oras writes them: the image spec says nothing of referrers in a layout, and an
+ * untagged entry is what every reader of a layout leaves alone. Listing reads the manifests that
+ * {@code index.json} names and keeps those whose subject is the digest, plus the entries of an
+ * index under the referrers tag schema's tag ({@code sha256-<hex>}), as regctl keeps them in its
+ * layouts. Blobs that no entry names are not scanned: they may be layers of any size.
  */
-final class OciLayoutBackend implements TagBackend, BlobTransfer {
+final class OciLayoutBackend implements TagBackend, BlobTransfer, Referrers {
 
   @Override
   public Manifest fetch(ImageRef ref) {
@@ -130,6 +141,73 @@ final class OciLayoutBackend implements TagBackend, BlobTransfer {
             .orElseThrow(
                 () -> new OcitagException.Failed("tag '" + tag + "' vanished after writing"));
     return Digest.of(layout.readBlob(descriptorDigest(stored, layout)));
+  }
+
+  /**
+   * The manifests {@code index.json} names (each read once) whose subject is the digest, and what a
+   * referrers tag schema's index there lists. Entries whose blob is missing or is no manifest are
+   * passed over. No layout there yet: none.
+   */
+  @Override
+  public List<Descriptor> referrers(ImageRef repository, Digest subject, Set<String> types) {
+    Optional<Layout> found = Layout.find(repository.repository());
+    if (found.isEmpty()) {
+      return List.of();
+    }
+    Layout layout = found.get();
+    String fallbackTag = FallbackIndex.tag(subject);
+    List<Descriptor> listed = new ArrayList<>();
+    Set<Digest> read = new HashSet<>();
+    for (JsonNode entry : layout.manifests()) {
+      Digest digest = descriptorDigest(entry, layout);
+      String mediaType = text(entry, "mediaType");
+      boolean fallback = fallbackTag.equals(refName(entry));
+      if ((!fallback && !read.add(digest))
+          || (mediaType != null && !MediaTypes.ALL.contains(mediaType))
+          || entry.path("size").asLong(0) > Manifest.MAX_BYTES) {
+        continue;
+      }
+      Manifest manifest;
+      try {
+        manifest = Manifest.of(layout.readBlob(digest), mediaType);
+      } catch (OcitagException.NotFound | OcitagException.InvalidInput e) {
+        continue; // a layout may lack blobs; an entry may name another kind of document
+      }
+      if (fallback && MediaTypes.OCI_INDEX.equals(manifest.mediaType())) {
+        listed.addAll(manifest.children());
+      } else if (manifest.subject().map(d -> d.digest().equals(subject)).orElse(false)) {
+        listed.add(Referrers.descriptorOf(manifest));
+      }
+    }
+    return Referrers.select(listed, types);
+  }
+
+  /**
+   * Stores the referrer by digest (as {@link #put}) and adds an untagged {@code index.json} entry
+   * for it, unless an entry names it already.
+   */
+  @Override
+  public Digest putReferrer(ImageRef repository, Manifest referrer) {
+    Digest stored = put(repository.withDigest(referrer.digest()), referrer);
+    Descriptor d = Referrers.descriptorOf(referrer);
+    Layout.open(repository.repository())
+        .updateIndex(
+            entries -> {
+              for (JsonNode e : entries) {
+                if (d.digest().toString().equals(text(e, "digest"))) {
+                  return false;
+                }
+              }
+              ObjectNode entry = entries.addObject();
+              entry.put("mediaType", d.mediaType());
+              entry.put("digest", d.digest().toString());
+              entry.put("size", d.size());
+              if (d.artifactType() != null) {
+                entry.put("artifactType", d.artifactType());
+              }
+              return true;
+            });
+    return stored;
   }
 
   @Override

@@ -40,11 +40,12 @@ final class Args {
   record Spec(String name, List<String> description, List<Option> options, Params params) {}
 
   private final String command;
-  private final Map<String, String> values;
+  private final Map<String, List<String>> values;
   private final Set<String> flags;
   private final List<String> params;
 
-  private Args(String command, Map<String, String> values, Set<String> flags, List<String> params) {
+  private Args(
+      String command, Map<String, List<String>> values, Set<String> flags, List<String> params) {
     this.command = command;
     this.values = values;
     this.flags = flags;
@@ -56,7 +57,7 @@ final class Args {
    * {@code -} is a parameter, {@code --} ends the options. Throws InvalidInput with the usage hint.
    */
   static Args parse(String[] argv, List<Option> global, Map<String, Spec> commands) {
-    Map<String, String> values = new HashMap<>();
+    Map<String, List<String>> values = new HashMap<>();
     Set<String> flags = new HashSet<>();
     List<String> params = new ArrayList<>();
     Spec spec = null;
@@ -87,9 +88,9 @@ final class Args {
           }
           flags.add(option.key());
         } else if (inline != null) {
-          values.put(option.key(), inline);
+          values.computeIfAbsent(option.key(), k -> new ArrayList<>()).add(inline);
         } else if (i + 1 < argv.length) {
-          values.put(option.key(), argv[++i]);
+          values.computeIfAbsent(option.key(), k -> new ArrayList<>()).add(argv[++i]);
         } else {
           throw usage(spec, "option '" + name + "' needs a value (" + option.label() + ")");
         }
@@ -144,8 +145,15 @@ final class Args {
     return flags.contains(option.key());
   }
 
+  /** The option's value; given more than once, the last. */
   String value(Option option) {
-    return values.get(option.key());
+    List<String> given = values.get(option.key());
+    return given == null ? null : given.get(given.size() - 1);
+  }
+
+  /** Every value of an option that may be given more than once, in order; empty if none. */
+  List<String> values(Option option) {
+    return values.getOrDefault(option.key(), List.of());
   }
 
   List<String> params() {

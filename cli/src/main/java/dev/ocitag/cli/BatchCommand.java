@@ -25,7 +25,12 @@ final class BatchCommand implements Command {
               "JSON: [{\"source\": \"REF\", \"targets\": [\"TAG|REF\", ...]}, ...].",
               "Every line is checked before anything is written. Run it again after an interruption:",
               "what was done is reported unchanged and the rest is finished."),
-          List.of(TagCommand.DRY_RUN, TagCommand.NO_OVERWRITE, JOBS),
+          List.of(
+              TagCommand.DRY_RUN,
+              TagCommand.NO_OVERWRITE,
+              JOBS,
+              TagCommand.REFERRERS,
+              TagCommand.REFERRERS_TYPE),
           new Args.Params("FILE", 1, 1, "the retags, or - for standard input"));
 
   @Override
@@ -35,7 +40,8 @@ final class BatchCommand implements Command {
     int jobs = args.positive(JOBS, 16);
     BatchFile batch = BatchFile.parse(read(args.params().get(0)));
     long started = System.nanoTime();
-    TagEngine.Options engineOptions = new TagEngine.Options(dryRun, noOverwrite, jobs);
+    TagEngine.Options engineOptions =
+        TagCommand.withReferrers(args, new TagEngine.Options(dryRun, noOverwrite, jobs));
     try (Stores stores = new Stores(main.backendOptions(jobs));
         Progress progress = Progress.start(batch.targetCount(), main.err, main.output)) {
       List<TagReport> reports =

@@ -75,6 +75,7 @@ public final class Main {
     add(DigestCommand.SPEC, DigestCommand::new);
     add(TagsCommand.SPEC, TagsCommand::new);
     add(UntagCommand.SPEC, UntagCommand::new);
+    add(ReferrersCommand.SPEC, ReferrersCommand::new);
     add(BatchCommand.SPEC, BatchCommand::new);
     add(CompletionCommand.SPEC, CompletionCommand::new);
     SPECS.put(HELP_COMMAND.name(), HELP_COMMAND);

@@ -2,6 +2,7 @@ package dev.ocitag.cli;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import dev.ocitag.core.Descriptor;
 import dev.ocitag.core.Digest;
 import dev.ocitag.core.ImageRef;
 import dev.ocitag.core.Manifest;
@@ -12,6 +13,8 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Text and JSON output. Text is one line per tag; JSON is one object whose field names are part of
@@ -72,6 +75,9 @@ final class ReportPrinter {
           line.append(", ").append(t.foreign()).append(" foreign (urls) not copied");
         }
         line.append(']');
+        if (t.referrers() > 0) {
+          line.append(" [referrers: ").append(t.referrers()).append(" copied]");
+        }
       }
       if (report.dryRun()) {
         line.append(" [dry run]");
@@ -108,6 +114,7 @@ final class ReportPrinter {
         g.writeNumberField("foreignLayers", t.foreign());
         g.writeNumberField("bytes", t.bytes());
         g.writeNumberField("manifests", t.manifests());
+        g.writeNumberField("referrers", t.referrers());
         g.writeEndObject();
       }
       g.writeEndObject();
@@ -138,6 +145,36 @@ final class ReportPrinter {
           g.writeArrayFieldStart("tags");
           for (String tag : tags) {
             g.writeString(tag);
+          }
+          g.writeEndArray();
+          g.writeEndObject();
+        });
+  }
+
+  /** {@code {"subject": {"ref", "digest"}, "referrers": [descriptor...]}}. */
+  static void printReferrers(
+      ImageRef ref, Digest subject, List<Descriptor> referrers, PrintStream out) {
+    json(
+        out,
+        g -> {
+          g.writeStartObject();
+          g.writeObjectFieldStart("subject");
+          g.writeStringField("ref", ref.toString());
+          g.writeStringField("digest", subject.toString());
+          g.writeEndObject();
+          g.writeArrayFieldStart("referrers");
+          for (Descriptor d : referrers) {
+            g.writeStartObject();
+            g.writeStringField("mediaType", d.mediaType());
+            g.writeStringField("digest", d.digest().toString());
+            g.writeNumberField("size", d.size());
+            g.writeStringField("artifactType", d.artifactType());
+            g.writeObjectFieldStart("annotations");
+            for (Map.Entry<String, String> a : new TreeMap<>(d.annotations()).entrySet()) {
+              g.writeStringField(a.getKey(), a.getValue());
+            }
+            g.writeEndObject();
+            g.writeEndObject();
           }
           g.writeEndArray();
           g.writeEndObject();

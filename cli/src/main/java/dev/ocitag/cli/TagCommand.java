@@ -4,10 +4,12 @@ import dev.ocitag.cli.Args.Option;
 import dev.ocitag.cli.Args.Params;
 import dev.ocitag.cli.Args.Spec;
 import dev.ocitag.core.ImageRef;
+import dev.ocitag.core.OcitagException;
 import dev.ocitag.core.Stores;
 import dev.ocitag.core.engine.TagEngine;
 import dev.ocitag.core.engine.TagReport;
 import java.util.List;
+import java.util.Set;
 
 final class TagCommand implements Command {
   static final Option DRY_RUN =
@@ -16,6 +18,15 @@ final class TagCommand implements Command {
       Option.flag("Block tags that point at another image", "--no-overwrite");
   static final Option JOBS =
       Option.value("N", "Tags (and blobs) written at once (default: 8)", "-j", "--jobs");
+  static final Option REFERRERS =
+      Option.flag(
+          "Copy the image's referrers too (signatures, SBOMs, ...; nested ones)", "--referrers");
+  static final Option REFERRERS_TYPE =
+      Option.value(
+          "TYPE",
+          "Only referrers of this artifactType (repeatable); on tag and batch, and what refers to"
+              + " them, implying --referrers",
+          "--referrers-type");
   static final Spec SPEC =
       new Spec(
           "tag",
@@ -23,8 +34,10 @@ final class TagCommand implements Command {
               "Put one or more tags on the image SRC names, keeping its manifest byte for byte.",
               "A bare TAG means SRC's repository. A full REF may be anywhere: another repository,",
               "registry, ECR or layout; the image is copied there first (blobs, then child",
-              "manifests, then the tag), mounted within one registry, skipped where present."),
-          List.of(DRY_RUN, NO_OVERWRITE, JOBS),
+              "manifests, then the tag), mounted within one registry, skipped where present.",
+              "With --referrers, the manifests whose subject is the image or one of its children",
+              "(and theirs) are copied before the tag; if one cannot be, the tag is not written."),
+          List.of(DRY_RUN, NO_OVERWRITE, JOBS, REFERRERS, REFERRERS_TYPE),
           new Params("SRC TAG|REF...", 2, -1, "the image (by tag or digest), then the tags"));
 
   @Override
@@ -37,7 +50,8 @@ final class TagCommand implements Command {
             src,
             params.subList(1, params.size()).stream().map(t -> ImageRef.target(src, t)).toList());
     TagEngine.Options options =
-        new TagEngine.Options(args.flag(DRY_RUN), args.flag(NO_OVERWRITE), jobs);
+        withReferrers(
+            args, new TagEngine.Options(args.flag(DRY_RUN), args.flag(NO_OVERWRITE), jobs));
     try (Stores stores = new Stores(main.backendOptions(jobs));
         Progress progress = Progress.start(plan.size(), main.err, main.output)) {
       TagReport report = new TagEngine(stores, options, progress).tag(src, plan);
@@ -46,5 +60,19 @@ final class TagCommand implements Command {
       ReportPrinter.print(report, main.output, main.out);
       return ExitCode.of(report);
     }
+  }
+
+  /** The options, carrying referrers when --referrers or --referrers-type is given. */
+  static TagEngine.Options withReferrers(Args args, TagEngine.Options options) {
+    List<String> types = args.values(REFERRERS_TYPE);
+    if (!args.flag(REFERRERS) && types.isEmpty()) {
+      return options;
+    }
+    for (String type : types) {
+      if (type.isBlank()) {
+        throw new OcitagException.InvalidInput("--referrers-type needs an artifact type");
+      }
+    }
+    return options.withReferrers(Set.copyOf(types));
   }
 }

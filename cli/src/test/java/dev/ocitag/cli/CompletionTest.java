@@ -79,6 +79,10 @@ class CompletionTest {
     String bash = script("bash");
     assertEquals("tag\ntags\n", complete(bash, "ta"));
     assertEquals("--dry-run\n", complete(bash, "tag", "--dry"));
+    assertEquals("referrers\n", complete(bash, "ref"));
+    assertEquals("--referrers\n--referrers-type\n", complete(bash, "tag", "--ref"));
+    assertEquals("--referrers\n--referrers-type\n", complete(bash, "batch", "--ref"));
+    assertEquals("--referrers-type\n", complete(bash, "referrers", "--ref"));
     assertEquals("\n", complete(bash, "digest", "--dry"), "digest has no --dry-run");
     assertEquals("--docker-config\n", complete(bash, "digest", "--dock"));
     assertEquals("json\n", complete(bash, "-o", "j"));

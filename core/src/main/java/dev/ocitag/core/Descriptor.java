@@ -9,6 +9,8 @@ import java.util.Objects;
  *
  * @param platform for an index's children, {@code os/architecture[/variant]}; else null
  * @param urls where a non-distributable (foreign) layer may be fetched; empty for ordinary blobs
+ * @param artifactType the type of artifact the described manifest is (a referrer's, as a referrers
+ *     list gives it); else null
  */
 public record Descriptor(
     String mediaType,
@@ -16,7 +18,8 @@ public record Descriptor(
     long size,
     String platform,
     Map<String, String> annotations,
-    List<String> urls) {
+    List<String> urls,
+    String artifactType) {
 
   public Descriptor {
     Objects.requireNonNull(digest, "digest");
@@ -29,13 +32,23 @@ public record Descriptor(
       Digest digest,
       long size,
       String platform,
+      Map<String, String> annotations,
+      List<String> urls) {
+    this(mediaType, digest, size, platform, annotations, urls, null);
+  }
+
+  public Descriptor(
+      String mediaType,
+      Digest digest,
+      long size,
+      String platform,
       Map<String, String> annotations) {
-    this(mediaType, digest, size, platform, annotations, List.of());
+    this(mediaType, digest, size, platform, annotations, List.of(), null);
   }
 
   /** A blob known only by its digest and size. */
   public static Descriptor of(Digest digest, long size) {
-    return new Descriptor(null, digest, size, null, Map.of(), List.of());
+    return new Descriptor(null, digest, size, null, Map.of(), List.of(), null);
   }
 
   /**

@@ -189,7 +189,8 @@ public final class Manifest {
         d.path("size").asLong(-1),
         platform,
         stringMap(d.get("annotations")),
-        strings(d.get("urls")));
+        strings(d.get("urls")),
+        d.path("artifactType").isTextual() ? d.get("artifactType").asText() : null);
   }
 
   private static List<String> strings(JsonNode node) {

@@ -73,8 +73,11 @@ import javax.crypto.spec.SecretKeySpec;
  * </ul>
  *
  * Operations: BatchGetImage, PutImage, DescribeRepositories, ListImages, BatchDeleteImage,
- * CreateRepository, GetAuthorizationToken, DescribeImages. {@code GET /_fake/counts} returns the
- * counters as JSON; {@code POST /_fake/reset} zeroes them; {@code POST
+ * CreateRepository, GetAuthorizationToken, DescribeImages, ListImageReferrers (the images of the
+ * repository whose {@code subject} is the digest, as ECR indexes them when they are put: {@code
+ * artifactType} or the config's media type, annotations; filtered by up to five {@code
+ * artifactTypes}; {@code maxResults} per page with a {@code nextToken}). {@code GET /_fake/counts}
+ * returns the counters as JSON; {@code POST /_fake/reset} zeroes them; {@code POST
  * /_fake/throttle?op=PutImage&every=4} throttles every 4th request of an operation ({@code every=0}
  * stops).
  */
@@ -567,6 +570,7 @@ public final class FakeEcr implements AutoCloseable {
               case "CreateRepository" -> createRepository(request);
               case "GetAuthorizationToken" -> getAuthorizationToken(request, region);
               case "DescribeImages" -> describeImages(request);
+              case "ListImageReferrers" -> listImageReferrers(request);
               default ->
                   throw new EcrError(
                       400, "UnknownOperationException", "unknown operation " + operation);
@@ -1162,6 +1166,81 @@ public final class FakeEcr implements AutoCloseable {
     } catch (RuntimeException e) {
       return NONE;
     }
+  }
+
+  private JsonNode listImageReferrers(JsonNode request) throws EcrError {
+    Repo repo = requireRepo(request);
+    String subjectText = request.path("subjectId").path("imageDigest").asText(null);
+    if (subjectText == null) {
+      throw EcrError.of("InvalidParameterException", "subjectId.imageDigest is required");
+    }
+    Digest subject = parseOrNone(subjectText);
+    if (subject == NONE) {
+      throw EcrError.of("InvalidParameterException", "Invalid parameter at 'imageDigest'");
+    }
+    Set<String> types = new java.util.HashSet<>();
+    request.path("filter").path("artifactTypes").forEach(t -> types.add(t.asText()));
+    if (types.size() > 5) {
+      throw EcrError.of(
+          "InvalidParameterException",
+          "Invalid parameter at 'artifactTypes' failed to satisfy constraint: 'Member must have"
+              + " length less than or equal to 5'");
+    }
+    int max = request.path("maxResults").asInt(50);
+    if (max < 1 || max > 50) {
+      throw EcrError.of(
+          "InvalidParameterException",
+          "Invalid parameter at 'maxResults' failed to satisfy constraint: 'Member must have value"
+              + " between 1 and 50'");
+    }
+    List<ObjectNode> all = new ArrayList<>();
+    for (Digest d : new TreeMap<>(toStrings(repo.images.keySet())).values()) {
+      StoredImage image = repo.images.get(d);
+      JsonNode root;
+      try {
+        root = JSON.readTree(image.bytes());
+      } catch (IOException e) {
+        continue;
+      }
+      if (!subject.toString().equals(root.path("subject").path("digest").asText(null))) {
+        continue;
+      }
+      String artifactType =
+          root.path("artifactType").isTextual()
+              ? root.get("artifactType").asText()
+              : root.path("config").path("mediaType").asText(null);
+      if (!types.isEmpty() && !types.contains(artifactType)) {
+        continue;
+      }
+      ObjectNode referrer = JSON.createObjectNode();
+      referrer.put("digest", d.toString());
+      referrer.put("mediaType", image.mediaType());
+      if (artifactType != null) {
+        referrer.put("artifactType", artifactType);
+      }
+      referrer.put("size", image.bytes().length);
+      if (root.path("annotations").isObject()) {
+        referrer.set("annotations", root.get("annotations"));
+      }
+      referrer.put("artifactStatus", "ACTIVE");
+      all.add(referrer);
+    }
+    int from = 0;
+    String token = request.path("nextToken").asText(null);
+    if (token != null) {
+      try {
+        from = Integer.parseInt(token);
+      } catch (NumberFormatException e) {
+        throw EcrError.of("InvalidParameterException", "Invalid parameter at 'nextToken'");
+      }
+    }
+    ObjectNode response = JSON.createObjectNode();
+    ArrayNode list = response.putArray("referrers");
+    all.subList(Math.min(from, all.size()), Math.min(from + max, all.size())).forEach(list::add);
+    if (from + max < all.size()) {
+      response.put("nextToken", Integer.toString(from + max));
+    }
+    return response;
   }
 
   private JsonNode describeRepositories(JsonNode request) throws EcrError {

@@ -50,6 +50,12 @@ final class ContentCopy {
    */
   private final Map<StoreBlob, CompletableFuture<ImageRef>> streamed = new ConcurrentHashMap<>();
 
+  /**
+   * Per target store and repository, what {@link ReferrerCopy} holds while it writes referrers
+   * there: two targets of one run in one repository do not merge into its referrers lists at once.
+   */
+  private final Map<Placement, Object> referrerWriters = new ConcurrentHashMap<>();
+
   ContentCopy(ExecutorService blobs, TagEngine.Listener listener) {
     this.blobs = blobs;
     this.listener = listener;
@@ -65,6 +71,12 @@ final class ContentCopy {
   private record Placement(TagBackend store, ImageRef repository, Digest digest) {}
 
   private record StoreBlob(TagBackend store, Digest digest) {}
+
+  /** The lock for writing referrers into this repository of this store during the run. */
+  Object referrerWriter(TagBackend store, ImageRef repository) {
+    return referrerWriters.computeIfAbsent(
+        new Placement(store, repository.repositoryRef(), null), k -> new Object());
+  }
 
   /** The source's content for one target repository. */
   Transfer copy(

@@ -13,6 +13,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -26,7 +27,10 @@ import java.util.function.Supplier;
  * its outcome, and write only what must change. A target in the source's repository is one manifest
  * write; a target anywhere else (another repository, registry or transport) first gets what the
  * image needs (blobs, then child manifests by digest, see {@link ContentCopy}) and its tag last, so
- * a tag never names anything missing. Every digest a store reports is checked.
+ * a tag never names anything missing. Every digest a store reports is checked. With {@link
+ * Options#referrers}, the image's referrers (signatures, SBOMs, ...) follow its content there,
+ * before its tag ({@link ReferrerCopy}); a referrer that cannot be copied fails the target
+ * untagged.
  *
  * <p>The engine works over stores: a function from a reference to the backend that serves it (the
  * same backend for references of one store). {@link #tag} serves one source, {@link #batch} many;
@@ -38,16 +42,35 @@ public final class TagEngine {
    * @param dryRun decide every outcome but write nothing
    * @param noOverwrite block a tag that already points at another image
    * @param parallelism how many targets are written at once, and how many blobs move at once
+   * @param referrers carry the image's referrers to targets in other repositories ({@link
+   *     ReferrerCopy})
+   * @param referrerTypes with {@code referrers}, only those of these artifact types (and what
+   *     refers to them); all when empty
    */
-  public record Options(boolean dryRun, boolean noOverwrite, int parallelism) {
+  public record Options(
+      boolean dryRun,
+      boolean noOverwrite,
+      int parallelism,
+      boolean referrers,
+      Set<String> referrerTypes) {
     public Options {
       if (parallelism < 1) {
         throw new OcitagException.InvalidInput("parallelism must be at least 1");
       }
+      referrerTypes = Set.copyOf(referrerTypes);
+    }
+
+    public Options(boolean dryRun, boolean noOverwrite, int parallelism) {
+      this(dryRun, noOverwrite, parallelism, false, Set.of());
     }
 
     public static Options defaults() {
       return new Options(false, false, 8);
+    }
+
+    /** These options, carrying referrers of these artifact types (all when empty). */
+    public Options withReferrers(Set<String> types) {
+      return new Options(dryRun, noOverwrite, parallelism, true, types);
     }
   }
 
@@ -371,8 +394,21 @@ public final class TagEngine {
     Digest previous = null;
     try {
       previous = current.get().orElse(null);
+      boolean elsewhere = from != to || !target.sameRepository(source);
+      boolean referrers = options.referrers() && elsewhere; // in one repository they are there
       if (wanted.equals(previous)) {
-        return new TagResult(target, Outcome.UNCHANGED, wanted, previous, null, null);
+        Transfer transfer = null;
+        if (referrers && !options.dryRun()) { // referrers added at the source since still come
+          transfer = referrerCopy(copy).copy(from, source, manifest, to, target);
+        }
+        return new TagResult(
+            target,
+            Outcome.UNCHANGED,
+            wanted,
+            previous,
+            null,
+            null,
+            transfer == null || transfer.referrers() == 0 ? null : transfer);
       }
       if (previous != null && options.noOverwrite()) {
         return blocked(target, previous, "tag exists on another image and --no-overwrite is set");
@@ -392,9 +428,11 @@ public final class TagEngine {
         }
       }
       Outcome outcome = previous == null ? Outcome.CREATED : Outcome.MOVED;
-      boolean elsewhere = from != to || !target.sameRepository(source);
       if (elsewhere) { // before the dry run returns: it must fail where the real run would
         ContentCopy.checkCapable(from, source, to, target);
+      }
+      if (referrers) {
+        ReferrerCopy.checkCapable(from, source, to, target);
       }
       if (options.dryRun()) {
         return new TagResult(target, outcome, wanted, previous, unknownPolicy, null);
@@ -402,6 +440,9 @@ public final class TagEngine {
       Transfer transfer = null;
       if (elsewhere) {
         transfer = copy.copy(from, source, manifest, to, target);
+      }
+      if (referrers) { // after the image's content, before its tag: a failure leaves no tag
+        transfer = transfer.plus(referrerCopy(copy).copy(from, source, manifest, to, target));
       }
       Digest stored = to.put(target, manifest);
       if (!wanted.equals(stored)) {
@@ -425,6 +466,10 @@ public final class TagEngine {
       OcitagException wrapped = new OcitagException.Failed(String.valueOf(e), e);
       return new TagResult(target, Outcome.FAILED, null, previous, wrapped.getMessage(), wrapped);
     }
+  }
+
+  private ReferrerCopy referrerCopy(ContentCopy copy) {
+    return new ReferrerCopy(copy, options.referrerTypes());
   }
 
   private static TagResult blocked(ImageRef target, Digest current, String reason) {

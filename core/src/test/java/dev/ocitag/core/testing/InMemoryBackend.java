@@ -6,6 +6,7 @@ import dev.ocitag.core.Digest;
 import dev.ocitag.core.ImageRef;
 import dev.ocitag.core.Manifest;
 import dev.ocitag.core.OcitagException;
+import dev.ocitag.core.Referrers;
 import dev.ocitag.core.TagBackend;
 import dev.ocitag.core.TagPolicy;
 import java.io.ByteArrayInputStream;
@@ -19,6 +20,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
@@ -30,10 +32,12 @@ import java.util.stream.Stream;
  *
  * <p>It moves blobs ({@link BlobTransfer}) as a registry does: a mount works only from another
  * repository of this store that holds the blob, a push is stored only when its bytes hash to the
- * digest. For tests of the engine it logs what was asked of it ({@link #operations}) and can serve
- * its blob streams through a fault ({@link #serveBlobsThrough}).
+ * digest. It lists referrers as a registry with the referrers API does: every manifest stored in
+ * the repository whose subject is the digest. For tests of the engine it logs what was asked of it
+ * ({@link #operations}) and can serve its blob streams through a fault ({@link
+ * #serveBlobsThrough}).
  */
-public final class InMemoryBackend implements TagBackend, TagPolicy, BlobTransfer {
+public final class InMemoryBackend implements TagBackend, TagPolicy, BlobTransfer, Referrers {
   private final Map<String, Map<Digest, byte[]>> blobs = new ConcurrentHashMap<>();
   private final Map<String, Map<Digest, Manifest>> manifests = new ConcurrentHashMap<>();
   private final Map<String, Map<String, Digest>> tags = new ConcurrentHashMap<>();
@@ -45,8 +49,8 @@ public final class InMemoryBackend implements TagBackend, TagPolicy, BlobTransfe
   /**
    * One call made to this backend: a blob call, or a put.
    *
-   * @param name {@code hasBlob}, {@code mountBlob}, {@code openBlob}, {@code pushBlob} or {@code
-   *     put}
+   * @param name {@code hasBlob}, {@code mountBlob}, {@code openBlob}, {@code pushBlob}, {@code
+   *     put}, {@code referrers} (the digest: the subject) or {@code putReferrer}
    * @param ref the repository (for a blob call) or the put's target, as given
    * @param digest the blob's digest, or the manifest's for a put
    */
@@ -284,6 +288,24 @@ public final class InMemoryBackend implements TagBackend, TagPolicy, BlobTransfe
     blobs
         .computeIfAbsent(key(repository), k -> new ConcurrentHashMap<>())
         .put(digest, received.toByteArray());
+  }
+
+  @Override
+  public List<Descriptor> referrers(ImageRef repository, Digest subject, Set<String> types) {
+    log("referrers", repository, subject);
+    List<Descriptor> found =
+        manifests.getOrDefault(key(repository), Map.of()).values().stream()
+            .filter(m -> m.subject().map(s -> s.digest().equals(subject)).orElse(false))
+            .map(Referrers::descriptorOf)
+            .sorted(java.util.Comparator.comparing(d -> d.digest().toString()))
+            .toList();
+    return Referrers.select(found, types);
+  }
+
+  @Override
+  public Digest putReferrer(ImageRef repository, Manifest referrer) {
+    log("putReferrer", repository, referrer.digest());
+    return put(repository.withDigest(referrer.digest()), referrer);
   }
 
   private static MessageDigest messageDigest(Digest digest) {

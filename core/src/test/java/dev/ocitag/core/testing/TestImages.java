@@ -134,6 +134,73 @@ public final class TestImages {
         + "\",\"os\":\"linux\"}}";
   }
 
+  /** The empty descriptor's media type: a config that carries nothing, as artifacts use it. */
+  public static final String EMPTY_MEDIA_TYPE = "application/vnd.oci.empty.v1+json";
+
+  /** The empty JSON blob {@code {}} that the empty descriptor names. */
+  public static final byte[] EMPTY_JSON = "{}".getBytes(StandardCharsets.UTF_8);
+
+  /**
+   * An artifact that refers to {@code subject}, as the image spec describes one: an OCI image
+   * manifest with an {@code artifactType}, the empty config ({@link #EMPTY_MEDIA_TYPE}, the blob
+   * {@code {}}), one layer holding {@code content} (of {@code layerType}), the subject's descriptor
+   * and an annotation. Key order and spacing are odd on purpose, as in the other test images.
+   */
+  public static TestImage artifact(
+      Manifest subject, String artifactType, String layerType, String content) {
+    byte[] layer = content.getBytes(StandardCharsets.UTF_8);
+    String json =
+        "{\n  \"schemaVersion\": 2,\n  \"mediaType\": \""
+            + MediaTypes.OCI_MANIFEST
+            + "\",\n  \"artifactType\": \""
+            + artifactType
+            + "\",\n  \"config\": {\"mediaType\": \""
+            + EMPTY_MEDIA_TYPE
+            + "\", \"digest\": \""
+            + Digest.of(EMPTY_JSON)
+            + "\", \"size\": 2, \"data\": \"e30=\"},\n  \"layers\": [\n    {\"mediaType\": \""
+            + layerType
+            + "\", \"digest\": \""
+            + Digest.of(layer)
+            + "\", \"size\": "
+            + layer.length
+            + "}\n  ],\n  \"subject\": {\"mediaType\": \""
+            + subject.mediaType()
+            + "\", \"digest\": \""
+            + subject.digest()
+            + "\", \"size\": "
+            + subject.size()
+            + "},\n  \"annotations\": {\"org.opencontainers.image.created\": \"2024-05-01T00:00:00Z\","
+            + " \"org.example.content\": \""
+            + content.length()
+            + " bytes\"}\n}\n";
+    Map<Digest, byte[]> blobs = new LinkedHashMap<>();
+    blobs.put(Digest.of(EMPTY_JSON), EMPTY_JSON);
+    blobs.put(Digest.of(layer), layer);
+    return new TestImage(
+        Manifest.of(json.getBytes(StandardCharsets.UTF_8), MediaTypes.OCI_MANIFEST),
+        blobs,
+        List.of());
+  }
+
+  /** An SBOM of {@code subject}: an SPDX document as an artifact. */
+  public static TestImage sbom(Manifest subject, String salt) {
+    return artifact(
+        subject,
+        "application/spdx+json",
+        "application/spdx+json",
+        "{\"spdxVersion\":\"SPDX-2.3\",\"name\":\"" + salt + "\"}");
+  }
+
+  /** A signature of {@code subject}, as notation writes one (its envelope stands in for one). */
+  public static TestImage signature(Manifest subject, String salt) {
+    return artifact(
+        subject,
+        "application/vnd.cncf.notary.signature",
+        "application/jose+json",
+        "{\"payload\":\"" + salt + "\",\"signature\":\"c2ln\"}");
+  }
+
   /** Gzip with a fixed header (no file name, mtime 0), so the same text gives the same blob. */
   public static byte[] gzip(String text) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
