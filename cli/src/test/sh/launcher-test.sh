@@ -98,5 +98,35 @@ code=$?
 [ $code = 1 ] && [[ $err == *"needs Java 17 or newer"*"Java 11"* ]] && [ "$(wc -l <<<"$err")" = 1 ]
 check "Java 11 is refused in one line with exit 1" $? "exit $code: $err"
 
+# 5. C1 alone for retags (start-up bound); C2 as well where blobs may stream (the JDK's TLS and
+# SHA-256 go through C2's intrinsics): a promotion to another repository or store, in `tag` or in a
+# batch file (text or JSON; standard input is not read ahead)
+spy="$work/jdk-spy"
+mkdir -p "$spy/bin"
+cat >"$spy/bin/java" <<EOF
+#!$(command -v bash)
+printf '%s\n' "\$*" >>"$work/java-args"
+exec "$real_java" "\$@"
+EOF
+chmod +x "$spy/bin/java"
+JAVA_HOME="$spy" "$copy/ocitag" digest "$layout" >/dev/null 2>&1 # trains for this java; not counted
+jit() { # jit ARGS...: the compilers of the JVM the launcher starts for that command line
+  rm -f "$work/java-args"
+  JAVA_HOME="$spy" "$copy/ocitag" "$@" >/dev/null 2>&1
+  if grep -q -- '-XX:TieredStopAtLevel=1 .*-jar' "$work/java-args"; then echo c1; else echo tiered; fi
+}
+verdicts="$(jit --dry-run tag "$layout" v2 v3) $(jit -o json --ca-file /etc/x.pem tag -j 4 "$layout" v2)"
+verdicts="$verdicts $(jit --dry-run tag "$layout" "oci:$work/other:v2")"
+verdicts="$verdicts $(jit -o json --dry-run tag "$layout" v2 reg.example/app:1)"
+printf '# %s oci:%s/x:1\n%s v2 v3\n' "$layout" "$work" "$layout" >"$work/retags.txt"
+printf '%s v2 oci:%s/x:1\n' "$layout" "$work" >"$work/promotes.txt"
+printf '[{"source": "%s", "targets": ["v2"]}]\n' "$layout" >"$work/retags.json"
+printf '\n {"retags": [{"source": "%s",\n  "targets": ["v2", "oci:%s/x:1"]}]}\n' "$layout" "$work" >"$work/promotes.json"
+verdicts="$verdicts $(jit --dry-run batch "$work/retags.txt") $(jit batch --dry-run -j 2 "$work/promotes.txt")"
+verdicts="$verdicts $(jit --dry-run batch "$work/retags.json") $(jit --dry-run batch "$work/promotes.json")"
+verdicts="$verdicts $(jit --dry-run batch - <"$work/retags.txt") $(jit digest "$layout")"
+[ "$verdicts" = "c1 c1 tiered tiered c1 tiered c1 tiered tiered c1" ]
+check "C1 alone for retags and reads; C2 as well for promotions (tag, batch)" $? "$verdicts"
+
 echo "launcher: $passed passed, $failed failed"
 [ "$failed" = 0 ]
