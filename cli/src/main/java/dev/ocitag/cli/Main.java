@@ -76,6 +76,7 @@ public final class Main {
     add(TagsCommand.SPEC, TagsCommand::new);
     add(UntagCommand.SPEC, UntagCommand::new);
     add(BatchCommand.SPEC, BatchCommand::new);
+    add(RollbackCommand.SPEC, RollbackCommand::new);
     add(CompletionCommand.SPEC, CompletionCommand::new);
     SPECS.put(HELP_COMMAND.name(), HELP_COMMAND);
   }

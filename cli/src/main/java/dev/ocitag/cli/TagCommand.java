@@ -5,6 +5,7 @@ import dev.ocitag.cli.Args.Params;
 import dev.ocitag.cli.Args.Spec;
 import dev.ocitag.core.ImageRef;
 import dev.ocitag.core.Stores;
+import dev.ocitag.core.engine.AtomicRun;
 import dev.ocitag.core.engine.TagEngine;
 import dev.ocitag.core.engine.TagReport;
 import java.util.List;
@@ -16,6 +17,14 @@ final class TagCommand implements Command {
       Option.flag("Block tags that point at another image", "--no-overwrite");
   static final Option JOBS =
       Option.value("N", "Tags (and blobs) written at once (default: 8)", "-j", "--jobs");
+  static final Option REPORT =
+      Option.value(
+          "FILE",
+          "Append each result to FILE as it happens, as JSON lines ('ocitag rollback' reads it)",
+          "--report");
+  static final Option ATOMIC =
+      Option.flag(
+          "All or nothing: when a target fails or is blocked, no tag is left changed", "--atomic");
   static final Spec SPEC =
       new Spec(
           "tag",
@@ -23,8 +32,11 @@ final class TagCommand implements Command {
               "Put one or more tags on the image SRC names, keeping its manifest byte for byte.",
               "A bare TAG means SRC's repository. A full REF may be anywhere: another repository,",
               "registry, ECR or layout; the image is copied there first (blobs, then child",
-              "manifests, then the tag), mounted within one registry, skipped where present."),
-          List.of(DRY_RUN, NO_OVERWRITE, JOBS),
+              "manifests, then the tag), mounted within one registry, skipped where present.",
+              "--report FILE records each result as it happens; 'ocitag rollback FILE' undoes the",
+              "run. --atomic: if any target fails or is blocked, nothing is written, or what was",
+              "written is rolled back (reported rolled-back, exit 1, or 3 when blocked)."),
+          List.of(DRY_RUN, NO_OVERWRITE, JOBS, REPORT, ATOMIC),
           new Params("SRC TAG|REF...", 2, -1, "the image (by tag or digest), then the tags"));
 
   @Override
@@ -36,15 +48,21 @@ final class TagCommand implements Command {
         TagEngine.plan(
             src,
             params.subList(1, params.size()).stream().map(t -> ImageRef.target(src, t)).toList());
-    TagEngine.Options options =
-        new TagEngine.Options(args.flag(DRY_RUN), args.flag(NO_OVERWRITE), jobs);
+    boolean dryRun = args.flag(DRY_RUN);
+    boolean atomic = args.flag(ATOMIC);
+    TagEngine.Options options = new TagEngine.Options(dryRun, args.flag(NO_OVERWRITE), jobs);
     try (Stores stores = new Stores(main.backendOptions(jobs));
-        Progress progress = Progress.start(plan.size(), main.err, main.output)) {
-      TagReport report = new TagEngine(stores, options, progress).tag(src, plan);
+        Progress progress = Progress.start(plan.size(), main.err, main.output);
+        ReportFile file = ReportFile.open(args.value(REPORT), "tag", dryRun, atomic, progress)) {
+      TagEngine.Listener listener = file != null ? file : progress;
+      TagReport report =
+          atomic
+              ? new AtomicRun(stores, options, listener).tag(src, plan)
+              : new TagEngine(stores, options, listener).tag(src, plan);
       progress.close();
       main.verbose("fetched " + src + ": " + report.manifest());
       ReportPrinter.print(report, main.output, main.out);
-      return ExitCode.of(report);
+      return ReportFile.check(file, ExitCode.of(report), main);
     }
   }
 }
