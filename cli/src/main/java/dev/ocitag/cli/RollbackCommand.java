@@ -19,12 +19,12 @@ final class RollbackCommand implements Command {
       new Args.Spec(
           "rollback",
           List.of(
-              "Undo a run of tag, batch or rollback from its report: its -o json output or its",
-              "--report file (every run in it, newest result first). A moved tag goes back to its",
-              "previous digest (that manifest, by digest, from the tag's repository), a created tag",
-              "is removed, a removed one is put back; only where the tag still points at what the",
-              "run set: else it is left alone (conflict, exit 3). Results that wrote nothing are",
-              "skipped. The rollback's own report can be rolled back in turn."),
+              "Undo a run of tag, batch or rollback from its report (-o json output or --report file).",
+              "Every run in a --report file is undone, newest result first. A moved tag goes back to",
+              "its previous digest (that manifest, by digest, from the tag's own repository), a",
+              "created tag is removed, a removed one is put back; only where the tag still points at",
+              "what the run set, else it is left alone (conflict, exit 3). Results that wrote nothing",
+              "are skipped. The rollback's own report can be rolled back in turn."),
           List.of(TagCommand.DRY_RUN, JOBS, TagCommand.REPORT),
           new Args.Params("REPORT", 1, 1, "the report, or - for standard input"));
 

@@ -33,9 +33,9 @@ final class TagCommand implements Command {
               "A bare TAG means SRC's repository. A full REF may be anywhere: another repository,",
               "registry, ECR or layout; the image is copied there first (blobs, then child",
               "manifests, then the tag), mounted within one registry, skipped where present.",
-              "--report FILE records each result as it happens; 'ocitag rollback FILE' undoes the",
-              "run. --atomic: if any target fails or is blocked, nothing is written, or what was",
-              "written is rolled back (reported rolled-back, exit 1, or 3 when blocked)."),
+              "--report FILE records each result as it happens; 'ocitag rollback FILE' undoes the run.",
+              "--atomic: all or nothing. When a target would fail or be blocked, nothing is written;",
+              "when one fails while writing, the tags written are rolled back (reported rolled-back)."),
           List.of(DRY_RUN, NO_OVERWRITE, JOBS, REPORT, ATOMIC),
           new Params("SRC TAG|REF...", 2, -1, "the image (by tag or digest), then the tags"));
 
