@@ -123,6 +123,18 @@ answers() { timeout 10 podman --url "unix://$sock" version >/dev/null 2>&1; }
 
 start_service() {
   answers && return 0
+  # A service that is alive but slow to answer (a loaded machine, several builds at once) is
+  # waited for, not replaced: replacing it removes the socket that running tests use.
+  local pidfile="$state/service.pid" old
+  old="$(cat "$pidfile" 2>/dev/null || true)"
+  if [ -n "$old" ] && kill -0 "$old" 2>/dev/null; then
+    for _ in $(seq 12); do
+      answers && return 0
+      sleep 5
+    done
+    say "podman system service $old does not answer on $sock; starting another"
+    kill "$old" 2>/dev/null || true
+  fi
   rm -f "$sock"
   say "starting podman system service on $sock (log: $log)"
   # its own session: it outlives this run (and a Ctrl-C of it) and serves the next one; started
@@ -131,6 +143,7 @@ start_service() {
   (cd "$state" && CONTAINERS_CONF="$conf" exec setsid podman system service --time=0 \
     "unix://$sock" >>"$log" 2>&1 </dev/null) &
   local service=$! id
+  echo "$service" >"$pidfile"
   for _ in $(seq 100); do
     answers && break
     sleep 0.1

@@ -2,6 +2,7 @@ package dev.ocitag.ecr;
 
 import dev.ocitag.core.BackendOptions;
 import dev.ocitag.core.BatchTagging;
+import dev.ocitag.core.BlobTransfer;
 import dev.ocitag.core.Descriptor;
 import dev.ocitag.core.Digest;
 import dev.ocitag.core.ImageRef;
@@ -10,9 +11,14 @@ import dev.ocitag.core.MediaTypes;
 import dev.ocitag.core.OcitagException;
 import dev.ocitag.core.TagBackend;
 import dev.ocitag.core.TagPolicy;
+import dev.ocitag.distribution.DistributionBackend;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,28 +46,42 @@ import software.amazon.awssdk.services.ecr.model.TagStatus;
 
 /**
  * Amazon ECR through its API: BatchGetImage to read (every manifest and index type accepted, so ECR
- * never converts), PutImage with the exact bytes and their digest to tag, DescribeRepositories for
- * the tag mutability, ListImages and BatchDeleteImage.
+ * never converts), PutImage with the exact bytes and their digest to tag (or by digest alone),
+ * DescribeRepositories for the tag mutability, ListImages and BatchDeleteImage.
+ *
+ * <p>Blobs go through ECR's registry endpoint, which speaks the distribution API: a {@link
+ * DistributionBackend} at the {@code proxyEndpoint} GetAuthorizationToken names, with the Basic
+ * credentials its token holds. It is opened at the first blob a registry (account and region) is
+ * asked for, so a retag never calls GetAuthorizationToken, and opened again with a new token
+ * shortly before the old one expires.
  */
-public final class EcrBackend implements TagBackend, TagPolicy, BatchTagging {
+public final class EcrBackend implements TagBackend, TagPolicy, BatchTagging, BlobTransfer {
   /** BatchGetImage and BatchDeleteImage take at most this many image ids. */
   static final int MAX_IMAGE_IDS = 100;
 
   private final EcrClient client;
   private final String defaultRegistryId;
+  private final String region;
   private final PutRateLimiter putLimiter;
   private final BackendOptions options;
+  private final Clock clock;
   private final Map<String, RepositoryPolicy> policies = new ConcurrentHashMap<>();
+  // by registry (account@region); guarded by this
+  private final Map<String, BlobRegistry> registries = new HashMap<>();
 
   EcrBackend(
       EcrClient client,
       String defaultRegistryId,
+      String region,
       PutRateLimiter putLimiter,
-      BackendOptions options) {
+      BackendOptions options,
+      Clock clock) {
     this.client = client;
     this.defaultRegistryId = defaultRegistryId;
+    this.region = region;
     this.putLimiter = putLimiter;
     this.options = options;
+    this.clock = clock;
   }
 
   /** Opens a backend for the account and region the reference names or the options configure. */
@@ -74,9 +94,23 @@ public final class EcrBackend implements TagBackend, TagPolicy, BatchTagging {
       BackendOptions options,
       PutRateLimiter putLimiter,
       EcrClients.RetryTiming timing) {
+    return open(ref, options, putLimiter, timing, Clock.systemUTC());
+  }
+
+  static EcrBackend open(
+      ImageRef ref,
+      BackendOptions options,
+      PutRateLimiter putLimiter,
+      EcrClients.RetryTiming timing,
+      Clock clock) {
     EcrClients.Target target = EcrClients.target(ref, options);
     return new EcrBackend(
-        EcrClients.build(target, options, timing), target.registryId(), putLimiter, options);
+        EcrClients.build(target, options, timing),
+        target.registryId(),
+        target.region().id(),
+        putLimiter,
+        options,
+        clock);
   }
 
   @Override
@@ -246,13 +280,21 @@ public final class EcrBackend implements TagBackend, TagPolicy, BatchTagging {
             + " failures for it alone, and none names it");
   }
 
+  /**
+   * PutImage with the exact bytes, their media type and digest: under the target's tag, or, for a
+   * target with a digest and no tag (an index's children, before the index), untagged.
+   */
   @Override
   public Digest put(ImageRef target, Manifest manifest) {
-    if (target.tag() == null) {
-      throw new OcitagException.InvalidInput("PutImage " + target + ": a target needs a tag");
+    String what = "PutImage " + target;
+    if (target.tag() == null && target.digest() == null) {
+      throw new OcitagException.InvalidInput(what + ": a target needs a tag or a digest");
+    }
+    if (target.digest() != null && !target.digest().equals(manifest.digest())) {
+      throw new OcitagException.InvalidInput(
+          what + ": the manifest's digest is " + manifest.digest() + ", not the target's");
     }
     String text = manifestText(manifest);
-    String what = "PutImage " + target;
     putLimiter.acquire();
     try {
       PutImageResponse response =
@@ -273,8 +315,8 @@ public final class EcrBackend implements TagBackend, TagPolicy, BatchTagging {
       }
       return Digest.parse(digest);
     } catch (ImageAlreadyExistsException e) {
-      // The tag already names these very bytes: nothing to write, the same as unchanged.
-      options.debug(what + ": ImageAlreadyExists, the tag already points at " + manifest.digest());
+      // The tag (or, by digest, the repository) already has these very bytes: nothing to write.
+      options.debug(what + ": ImageAlreadyExists, " + manifest.digest() + " is already there");
       return manifest.digest();
     } catch (LayersNotFoundException e) {
       throw missing(what, e, "blobs", blobsOf(manifest));
@@ -304,8 +346,7 @@ public final class EcrBackend implements TagBackend, TagPolicy, BatchTagging {
             + message
             + "); it references "
             + listed
-            + ". ECR keeps images per repository: push them there first"
-            + " (copying across repositories is not supported yet)",
+            + ". ECR keeps blobs and images per repository: they must be pushed to it first",
         e);
   }
 
@@ -434,8 +475,106 @@ public final class EcrBackend implements TagBackend, TagPolicy, BatchTagging {
     return new RepositoryPolicy(result, null);
   }
 
+  // --- blobs, through the registry endpoint
+
+  @Override
+  public boolean hasBlob(ImageRef repository, Descriptor blob) {
+    BlobRegistry registry = registryOf(repository);
+    return registry.backend().hasBlob(registry.ref(repository), blob);
+  }
+
+  /**
+   * Mounts within one ECR registry (the same account and region) where the registry endpoint does
+   * (ECR's blob mounting is a registry setting; without it the mount is declined and the blob is
+   * streamed); across accounts or regions there is nothing to mount from: false.
+   */
+  @Override
+  public boolean mountBlob(ImageRef repository, Descriptor blob, ImageRef from) {
+    if (!from.transport().equals(EcrBackendProvider.TRANSPORT)
+        || !registryKey(repository).equals(registryKey(from))) {
+      options.debug(
+          "mount "
+              + blob.digest()
+              + " into "
+              + repository.repositoryName()
+              + ": "
+              + from.repositoryName()
+              + " is in another registry; not mounting");
+      return false;
+    }
+    BlobRegistry registry = registryOf(repository);
+    return registry.backend().mountBlob(registry.ref(repository), blob, registry.ref(from));
+  }
+
+  @Override
+  public InputStream openBlob(ImageRef repository, Descriptor blob) {
+    BlobRegistry registry = registryOf(repository);
+    return registry.backend().openBlob(registry.ref(repository), blob);
+  }
+
+  @Override
+  public void pushBlob(ImageRef repository, Descriptor blob, InputStream body) {
+    BlobRegistry registry = registryOf(repository);
+    registry.backend().pushBlob(registry.ref(repository), blob, body);
+  }
+
+  /**
+   * A registry endpoint and the backend that speaks to it with its login.
+   *
+   * @param host the endpoint's host[:port]: the registry of the references it is asked about
+   */
+  record BlobRegistry(RegistryLogin login, DistributionBackend backend, String host) {
+    /** The ECR repository on the registry endpoint: the same repository name. */
+    ImageRef ref(ImageRef ecr) {
+      return new ImageRef(ImageRef.DOCKER, host, ecr.repository(), null, null);
+    }
+  }
+
+  /**
+   * The registry endpoint of the reference's registry, logged in: GetAuthorizationToken at the
+   * first use and again shortly before its token expires, one call for any number of blobs.
+   */
+  synchronized BlobRegistry registryOf(ImageRef ref) {
+    String hostRegion = EcrHost.of(ref).map(EcrHost::region).orElse(region);
+    if (!hostRegion.equals(region)) {
+      throw new OcitagException.InvalidInput(
+          ref.repositoryName()
+              + " is in region "
+              + hostRegion
+              + ", and this ECR backend was opened for "
+              + region);
+    }
+    String key = registryKey(ref);
+    BlobRegistry current = registries.get(key);
+    Instant now = clock.instant();
+    if (current != null && current.login().fresh(now)) {
+      return current;
+    }
+    RegistryLogin login = RegistryLogin.fetch(client, registryId(ref), now, options);
+    DistributionBackend backend =
+        DistributionBackend.open(login.endpoint(), login.username(), login.password(), options);
+    BlobRegistry opened = new BlobRegistry(login, backend, login.endpoint().getRawAuthority());
+    registries.put(key, opened);
+    if (current != null) {
+      current.backend().close(); // it only lets idle connections go: blobs under way go on
+    }
+    return opened;
+  }
+
+  /** Account and region: which ECR registry a reference is in. */
+  private String registryKey(ImageRef ref) {
+    String account = registryId(ref);
+    return (account == null ? "caller" : account)
+        + "@"
+        + EcrHost.of(ref).map(EcrHost::region).orElse(region);
+  }
+
   @Override
   public void close() {
+    synchronized (this) {
+      registries.values().forEach(r -> r.backend().close());
+      registries.clear();
+    }
     client.close();
   }
 

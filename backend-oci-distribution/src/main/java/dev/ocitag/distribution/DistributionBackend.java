@@ -88,17 +88,27 @@ public final class DistributionBackend implements TagBackend, BlobTransfer {
     return open(endpoint, options, settings, null);
   }
 
-  /**
-   * The request path: {@link OkHttpTransport} → {@link DebugLog} → {@link PlainHttpFallback}
-   * (loopback registries) → {@link RegistryAuth} → {@link Retry}. {@code env} names the proxies and
-   * the certs.d directories, and is where credential helpers are looked up (tests give their own);
-   * null for the process's.
-   */
   static DistributionBackend open(
       RegistryEndpoint endpoint,
       BackendOptions options,
       Settings settings,
       Map<String, String> env) {
+    return open(endpoint, options, settings, env, null);
+  }
+
+  /**
+   * The request path: {@link OkHttpTransport} → {@link DebugLog} → {@link PlainHttpFallback}
+   * (loopback registries) → {@link RegistryAuth} → {@link Retry}. {@code env} names the proxies and
+   * the certs.d directories, and is where credential helpers are looked up (tests give their own);
+   * null for the process's. {@code given} credentials replace the docker config's; null: look them
+   * up there.
+   */
+  static DistributionBackend open(
+      RegistryEndpoint endpoint,
+      BackendOptions options,
+      Settings settings,
+      Map<String, String> env,
+      Credentials given) {
     Consumer<String> debug = options.debug() == null ? null : options::debug;
     Map<String, String> environment = env == null ? System.getenv() : env;
     List<String> hostDirs =
@@ -140,18 +150,55 @@ public final class DistributionBackend implements TagBackend, BlobTransfer {
                     endpoint.registry(),
                     DockerConfig.timeout(),
                     debug));
+    Lazy<Optional<Credentials>> used =
+        given == null ? credentials : new Lazy<>(() -> Optional.of(given));
     Transport tokens = new Retry(network, settings, options.get(RegistryOptions.TIMEOUT), debug);
     RegistryAuth auth =
         new RegistryAuth(
             registry,
             endpoint,
-            credentials,
+            used,
             tokens,
             options.get(RegistryOptions.INSECURE),
             debug,
             Clock.systemUTC());
     Transport client = new Retry(auth, settings, options.get(RegistryOptions.TIMEOUT), debug);
     return new DistributionBackend(endpoint, client, settings, tls, http, debug);
+  }
+
+  /**
+   * Opens a backend for the registry at {@code endpoint} ({@code https://host[:port]}, or {@code
+   * http://host[:port]} for plain HTTP; any path is ignored) that answers its Basic challenge with
+   * this user name and password instead of what the docker config holds: for a registry whose
+   * password another service hands out, such as ECR's registry endpoint with the {@code AWS}
+   * password from GetAuthorizationToken. The password appears in no message and no debug line.
+   */
+  public static DistributionBackend open(
+      URI endpoint, String username, String password, BackendOptions options) {
+    String scheme =
+        endpoint.getScheme() == null ? "" : endpoint.getScheme().toLowerCase(java.util.Locale.ROOT);
+    String authority = endpoint.getRawAuthority();
+    if (!(scheme.equals("https") || scheme.equals("http"))
+        || endpoint.getHost() == null
+        || authority == null
+        || authority.contains("@")) {
+      // not the URL itself: user info in it would be a secret
+      throw new OcitagException.InvalidInput(
+          "registry endpoint (scheme '"
+              + scheme
+              + "', host '"
+              + endpoint.getHost()
+              + "') is not an http(s)://host[:port] URL");
+    }
+    RegistryEndpoint registry =
+        new RegistryEndpoint(
+            authority,
+            authority,
+            RegistryEndpoint.isLoopback(RegistryEndpoint.hostOf(authority)),
+            scheme.equals("http"));
+    Credentials credentials =
+        new Credentials(username, password, null, "the caller (for " + authority + ")");
+    return open(registry, options, Settings.defaults(), null, credentials);
   }
 
   RegistryEndpoint endpoint() {

@@ -14,11 +14,17 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -47,7 +53,13 @@ import javax.crypto.spec.SecretKeySpec;
  *   <li>an image's digest is sha256 of the exact manifest bytes PutImage received;
  *   <li>{@code imageDigest} on PutImage is checked (ImageDigestDoesNotMatchException);
  *   <li>a manifest's config and layers must be blobs of that repository (LayersNotFoundException),
- *       an index's children images of it (ReferencedImagesNotFoundException);
+ *       an index's children images of it (ReferencedImagesNotFoundException). Blobs are those
+ *       seeded, and those the registry behind the proxy endpoint holds ({@link #registry});
+ *   <li>PutImage by digest alone (an index's children): an untagged image, which BatchGetImage and
+ *       DescribeImages find by its digest;
+ *   <li>GetAuthorizationToken: a token {@code AWS:password} for the registry endpoint, which a test
+ *       points at a real registry ({@link #registry}); one fake is one account ({@link #start(int,
+ *       String)}) and may insist on one region ({@link #requireRegion});
  *   <li>MUTABLE, IMMUTABLE and the {@code *_WITH_EXCLUSION} settings with wildcard filters; as real
  *       ECR does, an immutable tag is refused (ImageTagAlreadyExistsException) even when it already
  *       names the same digest; a mutable tag on the same digest is ImageAlreadyExistsException;
@@ -55,20 +67,25 @@ import javax.crypto.spec.SecretKeySpec;
  *       (default: Docker v2), as ECR does, so callers that forget the list are caught;
  *   <li>the 4 MiB manifest limit, at most 100 image ids per batch call;
  *   <li>throttling and 5xx on demand, counters per operation;
- *   <li>on demand, moto's BatchGetImage answers, whose {@code imageId} names the tag stored last on
- *       the image rather than the one asked ({@link #echoLikeMoto}).
+ *   <li>on demand, moto's answers: BatchGetImage's {@code imageId} names the tag stored last on the
+ *       image rather than the one asked, GetAuthorizationToken's token expired in 2015 ({@link
+ *       #echoLikeMoto}).
  * </ul>
  *
  * Operations: BatchGetImage, PutImage, DescribeRepositories, ListImages, BatchDeleteImage,
- * CreateRepository. {@code GET /_fake/counts} returns the counters as JSON; {@code POST
- * /_fake/reset} zeroes them; {@code POST /_fake/throttle?op=PutImage&every=4} throttles every 4th
- * request of an operation ({@code every=0} stops).
+ * CreateRepository, GetAuthorizationToken, DescribeImages. {@code GET /_fake/counts} returns the
+ * counters as JSON; {@code POST /_fake/reset} zeroes them; {@code POST
+ * /_fake/throttle?op=PutImage&every=4} throttles every 4th request of an operation ({@code every=0}
+ * stops).
  */
 public final class FakeEcr implements AutoCloseable {
   public static final String ACCESS_KEY = "AKIAOCITAGTESTKEY000";
   public static final String SECRET_KEY = "ocitag/test/secret/key/not/a/real/one0000";
   public static final String ACCOUNT = "123456789012";
   public static final int MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+
+  /** The user of ECR's registry endpoint: GetAuthorizationToken's token is {@code AWS:password}. */
+  public static final String REGISTRY_USER = "AWS";
 
   private static final String TARGET_PREFIX = "AmazonEC2ContainerRegistry_V20150921.";
   private static final String JSON_TYPE = "application/x-amz-json-1.1";
@@ -155,12 +172,24 @@ public final class FakeEcr implements AutoCloseable {
   private volatile boolean dedupeBatchGetImage;
   private volatile boolean alterServedManifests;
   private volatile boolean echoLikeMoto;
+  private final String account;
+  private volatile String requiredRegion;
+  private volatile URI registryEndpoint;
+  private volatile String registryPassword;
+  private volatile Duration tokenLife = Duration.ofHours(12);
+  private final HttpClient registryClient =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(5))
+          .build();
   // Serializes writes, as ECR's per-repository consistency does for a tag.
   private final Object writeLock = new Object();
 
-  private FakeEcr(HttpServer server, ExecutorService executor) {
+  private FakeEcr(HttpServer server, ExecutorService executor, String account) {
     this.server = server;
     this.executor = executor;
+    this.account = account;
+    this.registryPassword = account + "-auth-token"; // moto's
   }
 
   /** Starts on a free loopback port. */
@@ -170,13 +199,22 @@ public final class FakeEcr implements AutoCloseable {
 
   /** Starts on this loopback port (0: any free one). */
   public static FakeEcr start(int port) throws IOException {
+    return start(port, ACCOUNT);
+  }
+
+  /**
+   * Starts on this loopback port (0: any free one) as the registry of this account: another
+   * account's registry, for cross-account copies (each fake is one account; the registryId of every
+   * request must be its own).
+   */
+  public static FakeEcr start(int port, String account) throws IOException {
     // Without TCP_NODELAY the JDK server's split header/body writes meet delayed ACKs: 40 ms a
     // call.
     System.setProperty("sun.net.httpserver.nodelay", "true");
     HttpServer server =
         HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 64);
     ExecutorService executor = Executors.newFixedThreadPool(16, FakeEcr::daemon);
-    FakeEcr fake = new FakeEcr(server, executor);
+    FakeEcr fake = new FakeEcr(server, executor, account);
     server.createContext("/", fake::handle);
     server.setExecutor(executor);
     server.start();
@@ -196,6 +234,11 @@ public final class FakeEcr implements AutoCloseable {
 
   public int port() {
     return server.getAddress().getPort();
+  }
+
+  /** The account (registryId) this fake is the registry of. */
+  public String account() {
+    return account;
   }
 
   @Override
@@ -252,6 +295,12 @@ public final class FakeEcr implements AutoCloseable {
     Repo repo = repo(repository);
     Digest d = repo.tags.get(tag);
     return d == null ? null : repo.images.get(d).bytes().clone();
+  }
+
+  /** The exact bytes of the image with this digest (tagged or not), or null. */
+  public byte[] manifestBytes(String repository, Digest digest) {
+    StoredImage image = repo(repository).images.get(digest);
+    return image == null ? null : image.bytes().clone();
   }
 
   /** The digest a tag names, or null. */
@@ -373,10 +422,44 @@ public final class FakeEcr implements AutoCloseable {
    * Answers BatchGetImage as moto (and LocalStack, built on it) does, not as ECR: every image's
    * {@code imageId} carries the tag stored last on that image, whatever tag or digest was asked,
    * and a missing image's failure carries only {@code imageTag}: the tag asked, or the string
-   * {@code "null"} for a digest. Images are still answered once per id asked.
+   * {@code "null"} for a digest. Images are still answered once per id asked. GetAuthorizationToken
+   * answers, as moto does, a token whose {@code expiresAt} is 2015-01-01.
    */
   public void echoLikeMoto(boolean moto) {
     echoLikeMoto = moto;
+  }
+
+  /**
+   * Puts a registry behind this fake, as ECR's registry endpoint is behind its API: the {@code
+   * proxyEndpoint} GetAuthorizationToken returns (say {@code http://127.0.0.1:PORT} of a
+   * RealRegistry started with htpasswd user {@value #REGISTRY_USER} and this password), and the
+   * password its token carries. PutImage then also finds a manifest's config and layers there: for
+   * every blob not in this fake's own set ({@link #seed}, {@link #seedBlobs}) it asks the registry
+   * with {@code HEAD /v2/<repository>/blobs/<digest>} and the Basic credentials {@code
+   * AWS:password}, as ECR's API and registry endpoint share one store. Manifests stay this fake's
+   * own: the registry is asked for blobs only.
+   */
+  public void registry(URI proxyEndpoint, String password) {
+    registryPassword = password;
+    registryEndpoint = proxyEndpoint;
+  }
+
+  /** The password in the tokens GetAuthorizationToken hands out. */
+  public String registryPassword() {
+    return registryPassword;
+  }
+
+  /** How long a token GetAuthorizationToken hands out lives (ECR: 12 hours). */
+  public void tokenLife(Duration life) {
+    tokenLife = life;
+  }
+
+  /**
+   * Answers only requests signed for this region, as a regional endpoint of AWS does; any other
+   * gets InvalidSignatureException (null: every region, the default).
+   */
+  public void requireRegion(String region) {
+    requiredRegion = region;
   }
 
   /** Caps ListImages pages below maxResults (ECR may return fewer), to test paging cheaply. */
@@ -389,7 +472,7 @@ public final class FakeEcr implements AutoCloseable {
     return Set.copyOf(regionsSeen);
   }
 
-  /** The registryIds requests named. */
+  /** The registryIds requests named (GetAuthorizationToken's registryIds too). */
   public Set<String> registryIdsSeen() {
     return Set.copyOf(registryIdsSeen);
   }
@@ -448,6 +531,13 @@ public final class FakeEcr implements AutoCloseable {
         }
         checkContentType(exchange);
         String region = checkSignature(exchange, body);
+        String required = requiredRegion;
+        if (required != null && !required.equals(region)) {
+          throw new EcrError(
+              403,
+              "InvalidSignatureException",
+              "Credential should be scoped to a valid region, not '" + region + "'. ");
+        }
         injectFailures(operation, callNumber);
         JsonNode request = JSON.readTree(body);
         if (request == null || !request.isObject()) {
@@ -457,7 +547,7 @@ public final class FakeEcr implements AutoCloseable {
         if (request.hasNonNull("registryId")) {
           String registryId = request.get("registryId").asText();
           registryIdsSeen.add(registryId);
-          if (!ACCOUNT.equals(registryId)) {
+          if (!account.equals(registryId)) {
             throw EcrError.of(
                 "RepositoryNotFoundException",
                 "The repository with name '"
@@ -475,6 +565,8 @@ public final class FakeEcr implements AutoCloseable {
               case "ListImages" -> listImages(request);
               case "BatchDeleteImage" -> batchDeleteImage(request);
               case "CreateRepository" -> createRepository(request);
+              case "GetAuthorizationToken" -> getAuthorizationToken(request, region);
+              case "DescribeImages" -> describeImages(request);
               default ->
                   throw new EcrError(
                       400, "UnknownOperationException", "unknown operation " + operation);
@@ -580,11 +672,11 @@ public final class FakeEcr implements AutoCloseable {
     String resource =
         repository == null
             ? ""
-            : " on resource: arn:aws:ecr:" + region + ":" + ACCOUNT + ":repository/" + repository;
+            : " on resource: arn:aws:ecr:" + region + ":" + account + ":repository/" + repository;
     throw EcrError.of(
         "AccessDeniedException",
         "User: arn:aws:iam::"
-            + ACCOUNT
+            + account
             + ":user/ocitag-test is not authorized to perform: ecr:"
             + operation
             + resource
@@ -723,7 +815,7 @@ public final class FakeEcr implements AutoCloseable {
         continue;
       }
       ObjectNode out = images.addObject();
-      out.put("registryId", ACCOUNT);
+      out.put("registryId", account);
       out.put("repositoryName", repo.name);
       ObjectNode imageId = out.putObject("imageId");
       imageId.put("imageDigest", served.digest().toString());
@@ -847,7 +939,7 @@ public final class FakeEcr implements AutoCloseable {
                   + "' already exists in the repository with name '"
                   + repo.name
                   + "' in registry with id '"
-                  + ACCOUNT
+                  + account
                   + "'");
         }
       } else if (repo.images.containsKey(digest)) {
@@ -862,7 +954,7 @@ public final class FakeEcr implements AutoCloseable {
     }
     ObjectNode response = JSON.createObjectNode();
     ObjectNode image = response.putObject("image");
-    image.put("registryId", ACCOUNT);
+    image.put("registryId", account);
     image.put("repositoryName", repo.name);
     ObjectNode imageId = image.putObject("imageId");
     imageId.put("imageDigest", digest.toString());
@@ -874,7 +966,7 @@ public final class FakeEcr implements AutoCloseable {
     return response;
   }
 
-  private static void checkReferences(Repo repo, JsonNode root, String mediaType) throws EcrError {
+  private void checkReferences(Repo repo, JsonNode root, String mediaType) throws EcrError {
     if (MediaTypes.isIndex(mediaType)) {
       List<String> missing = new ArrayList<>();
       for (JsonNode child : root.path("manifests")) {
@@ -902,7 +994,7 @@ public final class FakeEcr implements AutoCloseable {
     root.path("layers").forEach(blobs::add);
     for (JsonNode blob : blobs) {
       String d = blob.path("digest").asText("");
-      if (!repo.blobs.contains(parseOrNone(d))) {
+      if (!repo.blobs.contains(parseOrNone(d)) && !inRegistry(repo.name, d)) {
         missing.add(d);
       }
     }
@@ -914,9 +1006,154 @@ public final class FakeEcr implements AutoCloseable {
               + "' required for pushing image into repository with name '"
               + repo.name
               + "' in the registry with id '"
-              + ACCOUNT
+              + account
               + "' do not exist");
     }
+  }
+
+  /**
+   * Whether the registry behind the proxy endpoint ({@link #registry}) holds the blob in this
+   * repository; false when there is none.
+   */
+  private boolean inRegistry(String repository, String digest) throws EcrError {
+    URI registry = registryEndpoint;
+    if (registry == null || parseOrNone(digest) == NONE) {
+      return false;
+    }
+    HttpRequest head =
+        HttpRequest.newBuilder(registry.resolve("/v2/" + repository + "/blobs/" + digest))
+            .method("HEAD", HttpRequest.BodyPublishers.noBody())
+            .header("Authorization", "Basic " + base64(REGISTRY_USER + ":" + registryPassword))
+            .timeout(Duration.ofSeconds(10))
+            .build();
+    int code;
+    try {
+      code = registryClient.send(head, HttpResponse.BodyHandlers.discarding()).statusCode();
+    } catch (IOException e) {
+      throw new EcrError(500, "ServerException", "the registry behind the fake: " + e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new EcrError(500, "ServerException", "interrupted");
+    }
+    if (code == 200 || code == 404) {
+      return code == 200;
+    }
+    throw new EcrError(
+        500,
+        "ServerException",
+        "the registry behind the fake answered HEAD " + digest + ": " + code);
+  }
+
+  /**
+   * One authorization datum per registryId asked (this account when none is): a token that decodes
+   * to {@code AWS:<password>}, its expiry and the registry endpoint. A foreign account's endpoint
+   * is its amazonaws.com host, as is this account's when no {@link #registry} is set. As moto's,
+   * with {@link #echoLikeMoto}, the token expired on 2015-01-01.
+   */
+  private JsonNode getAuthorizationToken(JsonNode request, String region) throws EcrError {
+    List<String> ids = new ArrayList<>();
+    request.path("registryIds").forEach(id -> ids.add(id.asText()));
+    if (request.has("registryIds") && (ids.isEmpty() || ids.size() > 10)) {
+      throw EcrError.of(
+          "InvalidParameterException",
+          "Invalid parameter at 'registryIds' failed to satisfy constraint: 'Member must have"
+              + " length between 1 and 10'");
+    }
+    for (String id : ids) {
+      if (!id.matches("\\d{12}")) {
+        throw EcrError.of(
+            "InvalidParameterException",
+            "Invalid parameter at 'registryIds' failed to satisfy constraint: 'Member must satisfy"
+                + " regular expression pattern: [0-9]{12}'");
+      }
+    }
+    registryIdsSeen.addAll(ids);
+    if (ids.isEmpty()) {
+      ids.add(account);
+    }
+    double expiresAt =
+        echoLikeMoto
+            ? 1420070400 // moto: time.mktime(datetime(2015, 1, 1))
+            : (System.currentTimeMillis() + tokenLife.toMillis()) / 1000.0;
+    URI registry = registryEndpoint;
+    ObjectNode response = JSON.createObjectNode();
+    ArrayNode data = response.putArray("authorizationData");
+    for (String id : ids) {
+      ObjectNode d = data.addObject();
+      d.put("authorizationToken", base64(REGISTRY_USER + ":" + registryPassword));
+      d.put("expiresAt", expiresAt);
+      d.put(
+          "proxyEndpoint",
+          id.equals(account) && registry != null
+              ? registry.toString().replaceAll("/+$", "")
+              : "https://" + id + ".dkr.ecr." + region + ".amazonaws.com");
+    }
+    return response;
+  }
+
+  /**
+   * The images asked (each must exist: ImageNotFoundException), or every image of the repository,
+   * filtered by tag status; one page.
+   */
+  private JsonNode describeImages(JsonNode request) throws EcrError {
+    Repo repo = requireRepo(request);
+    List<StoredImage> found = new ArrayList<>();
+    if (request.has("imageIds")) {
+      for (JsonNode id : imageIds(request)) {
+        String tag = id.path("imageTag").asText(null);
+        String digestText = id.path("imageDigest").asText(null);
+        Digest byTag = tag == null ? null : repo.tags.get(tag);
+        Digest digest = digestText == null ? byTag : parseOrNone(digestText);
+        StoredImage image = digest == null ? null : repo.images.get(digest);
+        if (image == null || tag != null && !digest.equals(byTag)) {
+          throw EcrError.of(
+              "ImageNotFoundException",
+              "The image with imageId {imageDigest:'"
+                  + digestText
+                  + "', imageTag:'"
+                  + tag
+                  + "'} does not exist within the repository with name '"
+                  + repo.name
+                  + "' in the registry with id '"
+                  + account
+                  + "'");
+        }
+        found.add(image);
+      }
+    } else {
+      String status = request.path("filter").path("tagStatus").asText("ANY");
+      for (Digest d : new TreeMap<>(toStrings(repo.images.keySet())).values()) {
+        boolean tagged = repo.tags.containsValue(d);
+        if (status.equals("ANY") || tagged == status.equals("TAGGED")) {
+          found.add(repo.images.get(d));
+        }
+      }
+    }
+    ObjectNode response = JSON.createObjectNode();
+    ArrayNode details = response.putArray("imageDetails");
+    for (StoredImage image : found) {
+      ObjectNode detail = details.addObject();
+      detail.put("registryId", account);
+      detail.put("repositoryName", repo.name);
+      detail.put("imageDigest", image.digest().toString());
+      List<String> tags = new ArrayList<>();
+      repo.tags.forEach(
+          (t, d) -> {
+            if (d.equals(image.digest())) {
+              tags.add(t);
+            }
+          });
+      if (!tags.isEmpty()) {
+        ArrayNode list = detail.putArray("imageTags");
+        tags.stream().sorted().forEach(list::add);
+      }
+      detail.put("imageManifestMediaType", image.mediaType());
+    }
+    return response;
+  }
+
+  private static String base64(String text) {
+    return Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.UTF_8));
   }
 
   private static Digest parseOrNone(String digest) {
@@ -945,10 +1182,10 @@ public final class FakeEcr implements AutoCloseable {
     ArrayNode list = response.putArray("repositories");
     for (Repo repo : found) {
       ObjectNode r = list.addObject();
-      r.put("repositoryArn", "arn:aws:ecr:us-east-1:" + ACCOUNT + ":repository/" + repo.name);
-      r.put("registryId", ACCOUNT);
+      r.put("repositoryArn", "arn:aws:ecr:us-east-1:" + account + ":repository/" + repo.name);
+      r.put("registryId", account);
       r.put("repositoryName", repo.name);
-      r.put("repositoryUri", ACCOUNT + ".dkr.ecr.us-east-1.amazonaws.com/" + repo.name);
+      r.put("repositoryUri", account + ".dkr.ecr.us-east-1.amazonaws.com/" + repo.name);
       r.put("createdAt", repo.createdAt);
       r.put("imageTagMutability", repo.mutability);
       if (!repo.exclusionFilters.isEmpty()) {
@@ -1128,13 +1365,13 @@ public final class FakeEcr implements AutoCloseable {
     return repo;
   }
 
-  private static EcrError repositoryNotFound(String name) {
+  private EcrError repositoryNotFound(String name) {
     return EcrError.of(
         "RepositoryNotFoundException",
         "The repository with name '"
             + name
             + "' does not exist in the registry with id '"
-            + ACCOUNT
+            + account
             + "'");
   }
 

@@ -83,10 +83,20 @@ public final class RealRegistry implements BeforeAllCallback, AfterAllCallback {
   }
 
   private final Mode mode;
+  private final String user;
+  private final String password;
   private boolean deleteEnabled = true;
   private boolean tls;
   private boolean clientCertificates;
   private Path dir;
+
+  /**
+   * The unique id of the test class that started the registry. JUnit calls a static extension's
+   * beforeAll and afterAll again for each of that class's @Nested classes: those share the registry
+   * (its port, its contents) instead of restarting it.
+   */
+  private String startedFor;
+
   private GenericContainer<?> container;
   private int port;
   private TokenServer tokenServer;
@@ -94,7 +104,13 @@ public final class RealRegistry implements BeforeAllCallback, AfterAllCallback {
   private HttpClient httpClient;
 
   private RealRegistry(Mode mode) {
+    this(mode, USER, PASSWORD);
+  }
+
+  private RealRegistry(Mode mode, String user, String password) {
     this.mode = mode;
+    this.user = user;
+    this.password = password;
   }
 
   public static RealRegistry open() {
@@ -103,6 +119,15 @@ public final class RealRegistry implements BeforeAllCallback, AfterAllCallback {
 
   public static RealRegistry basic() {
     return new RealRegistry(Mode.BASIC);
+  }
+
+  /**
+   * htpasswd with this one user and password instead of {@link #USER} and {@link #PASSWORD}: the
+   * stand-in for a registry whose password another service hands out (ECR's registry endpoint, user
+   * {@code AWS}, the password from GetAuthorizationToken).
+   */
+  public static RealRegistry basic(String user, String password) {
+    return new RealRegistry(Mode.BASIC, user, password);
   }
 
   public static RealRegistry token() {
@@ -242,7 +267,7 @@ public final class RealRegistry implements BeforeAllCallback, AfterAllCallback {
   public String authorization(String repository) {
     return switch (mode) {
       case OPEN -> null;
-      case BASIC -> basicHeader(USER, PASSWORD);
+      case BASIC -> basicHeader(user, password);
       case TOKEN -> "Bearer " + tokenServer.mint(USER, repository, List.of("pull", "push"));
     };
   }
@@ -281,12 +306,19 @@ public final class RealRegistry implements BeforeAllCallback, AfterAllCallback {
       }
       Assumptions.abort(why);
     }
+    if (container != null) {
+      return; // a @Nested class of the class that started it
+    }
     start();
+    startedFor = context.getUniqueId();
   }
 
   @Override
   public void afterAll(ExtensionContext context) {
-    stop();
+    if (startedFor == null || startedFor.equals(context.getUniqueId())) {
+      stop();
+      startedFor = null;
+    }
   }
 
   /** Whether Testcontainers reaches a Docker API (podman's or Docker's). */
@@ -318,7 +350,7 @@ public final class RealRegistry implements BeforeAllCallback, AfterAllCallback {
             .withStartupAttempts(2);
     String auth = "";
     if (mode == Mode.BASIC) {
-      String htpasswd = USER + ":" + BCrypt.hashpw(PASSWORD, BCrypt.gensalt(6)) + "\n";
+      String htpasswd = user + ":" + BCrypt.hashpw(password, BCrypt.gensalt(6)) + "\n";
       c.withCopyToContainer(Transferable.of(htpasswd), "/auth/htpasswd");
       auth = "auth:\n  htpasswd:\n    realm: ocitag-test\n    path: /auth/htpasswd\n";
     } else if (mode == Mode.TOKEN) {
