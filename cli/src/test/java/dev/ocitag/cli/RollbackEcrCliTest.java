@@ -80,8 +80,7 @@ class RollbackEcrCliTest {
   void anImageDeletedWithItsLastTagCannotBePutBackAndTheFailureNamesIt() throws Exception {
     ecr.createRepository("rb-last");
     ecr.seed("rb-last", SRC, "src");
-    ecr.seed("rb-last", OLD, "stable");
-    CliRun tag = ocitag("-o", "json", "tag", "ecr:rb-last:src", "stable", "v1");
+    CliRun tag = ocitag("-o", "json", "tag", "ecr:rb-last:src", "v1");
     assertEquals(0, tag.code(), tag::toString);
     Path report = Files.writeString(tmp.resolve("tag.json"), tag.stdout());
     assertEquals(0, ocitag("untag", "ecr:rb-last:src").code(), "v1 is left the image's last tag");
@@ -89,25 +88,19 @@ class RollbackEcrCliTest {
     CliRun rollback = ocitag("-o", "json", "rollback", report.toString());
 
     assertEquals(0, rollback.code(), rollback::toString);
-    assertEquals(Set.of("stable"), ecr.tags("rb-last"));
+    assertEquals(Set.of(), ecr.tags("rb-last"));
     Path undo = Files.writeString(tmp.resolve("rollback.json"), rollback.stdout());
 
     CliRun redo = ocitag("rollback", undo.toString());
 
     assertEquals(1, redo.code(), redo::toString);
-    for (String t : List.of("stable", "v1")) {
-      assertTrue(
-          redo.stdout().contains("failed    ecr:rb-last:" + t),
-          () -> t + " needs the deleted image\n" + redo);
-    }
     assertTrue(
         redo.stdout()
-            .contains(
-                "the manifest "
+            .startsWith(
+                "failed    ecr:rb-last:v1: cannot put ecr:rb-last:v1 back: the manifest "
                     + SRC.digest()
-                    + " it pointed at before is no longer in ecr:rb-last"),
+                    + " it pointed at before is no longer in ecr:rb-last; the tag is left absent"),
         redo::toString);
-    assertEquals(Set.of("stable"), ecr.tags("rb-last"));
-    assertArrayEquals(OLD.bytes(), ecr.manifestBytes("rb-last", "stable"), "left as it was");
+    assertEquals(Set.of(), ecr.tags("rb-last"));
   }
 }
