@@ -127,7 +127,7 @@ class RollbackCliTest {
     assertTrue(redo.stdout().contains("created   " + two + ":v1 " + INDEX), redo::toString);
     assertArrayEquals(skopeoRaw(oci + ":latest"), skopeoRaw(two + ":v1"));
 
-    CliRun again = CliRun.of("rollback", undo.toString());
+    CliRun again = RegistryCliTest.runWithStdin(Files.readString(undo), "rollback", "-");
     assertEquals(0, again.code(), again::toString);
     assertEquals(
         3,
