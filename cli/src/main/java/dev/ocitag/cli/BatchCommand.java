@@ -2,6 +2,7 @@ package dev.ocitag.cli;
 
 import dev.ocitag.core.OcitagException;
 import dev.ocitag.core.Stores;
+import dev.ocitag.core.engine.AtomicRun;
 import dev.ocitag.core.engine.Outcome;
 import dev.ocitag.core.engine.TagEngine;
 import dev.ocitag.core.engine.TagReport;
@@ -24,13 +25,17 @@ final class BatchCommand implements Command {
               "Text: one retag per line, SOURCE TARGET... (# starts a comment).",
               "JSON: [{\"source\": \"REF\", \"targets\": [\"TAG|REF\", ...]}, ...].",
               "Every line is checked before anything is written. Run it again after an interruption:",
-              "what was done is reported unchanged and the rest is finished."),
+              "what was done is reported unchanged and the rest is finished.",
+              "--report FILE records each result as it happens; 'ocitag rollback FILE' undoes the",
+              "run. --atomic: all or nothing across every line (see 'ocitag tag --help')."),
           List.of(
               TagCommand.DRY_RUN,
               TagCommand.NO_OVERWRITE,
               JOBS,
               TagCommand.REFERRERS,
-              TagCommand.REFERRERS_TYPE),
+              TagCommand.REFERRERS_TYPE,
+              TagCommand.REPORT,
+              TagCommand.ATOMIC),
           new Args.Params("FILE", 1, 1, "the retags, or - for standard input"));
 
   @Override
@@ -42,10 +47,16 @@ final class BatchCommand implements Command {
     long started = System.nanoTime();
     TagEngine.Options engineOptions =
         TagCommand.withReferrers(args, new TagEngine.Options(dryRun, noOverwrite, jobs));
+    boolean atomic = args.flag(TagCommand.ATOMIC);
     try (Stores stores = new Stores(main.backendOptions(jobs));
-        Progress progress = Progress.start(batch.targetCount(), main.err, main.output)) {
+        Progress progress = Progress.start(batch.targetCount(), main.err, main.output);
+        ReportFile file =
+            ReportFile.open(args.value(TagCommand.REPORT), "batch", dryRun, atomic, progress)) {
+      TagEngine.Listener listener = file != null ? file : progress;
       List<TagReport> reports =
-          new TagEngine(stores, engineOptions, progress).batch(batch.retags());
+          atomic
+              ? new AtomicRun(stores, engineOptions, listener).batch(batch.retags())
+              : new TagEngine(stores, engineOptions, listener).batch(batch.retags());
       progress.close();
       ReportPrinter.printBatch(reports, main.output, main.out);
       Map<Outcome, Integer> counts = new EnumMap<>(Outcome.class);
@@ -61,7 +72,7 @@ final class BatchCommand implements Command {
           (System.nanoTime() - started) / 1e9,
           summary(counts),
           dryRun ? " (dry run, nothing written)" : "");
-      return code;
+      return ReportFile.check(file, code, main);
     }
   }
 
@@ -79,6 +90,9 @@ final class BatchCommand implements Command {
   private static String summary(Map<Outcome, Integer> counts) {
     StringBuilder s = new StringBuilder();
     for (Outcome o : Outcome.values()) {
+      if (o.compareTo(Outcome.FAILED) > 0 && !counts.containsKey(o)) {
+        continue; // rolled-back and conflict (--atomic) only when there are any
+      }
       s.append(' ').append(counts.getOrDefault(o, 0)).append(' ').append(o.label()).append(',');
     }
     return s.substring(0, s.length() - 1);

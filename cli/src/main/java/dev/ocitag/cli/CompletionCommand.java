@@ -98,7 +98,7 @@ final class CompletionCommand implements Command {
         .append("\" -- \"$cur\")); return ;;\n")
         .append("    completion) COMPREPLY=($(compgen -W \"bash zsh\" -- \"$cur\")); return ;;\n");
     for (Spec spec : specs.values()) {
-      if (spec.params().label().contains("FILE")) {
+      if (spec.params().label().contains("FILE") || spec.params().label().contains("REPORT")) {
         s.append("    ")
             .append(spec.name())
             .append(") COMPREPLY=($(compgen -f -- \"$cur\")); return ;;\n");

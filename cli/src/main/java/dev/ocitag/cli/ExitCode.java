@@ -4,6 +4,7 @@ import dev.ocitag.core.OcitagException;
 import dev.ocitag.core.engine.Outcome;
 import dev.ocitag.core.engine.TagReport;
 import dev.ocitag.core.engine.TagResult;
+import java.util.List;
 
 /** The documented exit codes, and the one place that maps failures to them. */
 final class ExitCode {
@@ -32,14 +33,21 @@ final class ExitCode {
     return FAILED; // Transient (after the backend's retries) and Failed
   }
 
-  /** The worst outcome decides: a failure's own code, else 3 if anything was blocked, else 0. */
+  /**
+   * The worst outcome decides: a failure's own code, else 3 if anything was blocked (or, in a
+   * rollback, left alone as a conflict), else 0.
+   */
   static int of(TagReport report) {
+    return of(report.results());
+  }
+
+  static int of(List<TagResult> results) {
     int code = OK;
-    for (TagResult r : report.results()) {
+    for (TagResult r : results) {
       if (r.outcome() == Outcome.FAILED) {
         return r.error() == null ? FAILED : of(r.error());
       }
-      if (r.outcome() == Outcome.BLOCKED) {
+      if (r.outcome() == Outcome.BLOCKED || r.outcome() == Outcome.CONFLICT) {
         code = REFUSED;
       }
     }

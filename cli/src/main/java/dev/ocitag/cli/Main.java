@@ -77,6 +77,7 @@ public final class Main {
     add(UntagCommand.SPEC, UntagCommand::new);
     add(ReferrersCommand.SPEC, ReferrersCommand::new);
     add(BatchCommand.SPEC, BatchCommand::new);
+    add(RollbackCommand.SPEC, RollbackCommand::new);
     add(CompletionCommand.SPEC, CompletionCommand::new);
     SPECS.put(HELP_COMMAND.name(), HELP_COMMAND);
   }
@@ -99,8 +100,8 @@ public final class Main {
           "/etc/docker/certs.d/HOST[:PORT]/*.crt (also /etc/containers/certs.d, or the",
           "directories in OCITAG_CERTS_D), whose client.cert and client.key are sent when asked.",
           "",
-          "Exit codes: 0 done, 1 failed, 2 usage or invalid input, 3 refused by policy,",
-          "4 not found, 5 authentication or permission denied.");
+          "Exit codes: 0 done, 1 failed, 2 usage or invalid input, 3 refused by policy (or a",
+          "tag a rollback left alone), 4 not found, 5 authentication or permission denied.");
 
   final PrintStream out;
   final PrintStream err;

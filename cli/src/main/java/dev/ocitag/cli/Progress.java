@@ -50,7 +50,7 @@ final class Progress implements TagEngine.Listener, AutoCloseable {
   private void paint() {
     try {
       while (!Thread.currentThread().isInterrupted()) {
-        int d = done.get();
+        int d = Math.min(done.get(), total); // --atomic reports a rolled-back tag again
         int width = 30;
         int filled = total == 0 ? width : (int) ((long) d * width / total);
         long b = bytes.get();

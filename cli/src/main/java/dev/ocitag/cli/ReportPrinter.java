@@ -6,6 +6,7 @@ import dev.ocitag.core.Descriptor;
 import dev.ocitag.core.Digest;
 import dev.ocitag.core.ImageRef;
 import dev.ocitag.core.Manifest;
+import dev.ocitag.core.engine.Outcome;
 import dev.ocitag.core.engine.TagReport;
 import dev.ocitag.core.engine.TagResult;
 import dev.ocitag.core.engine.Transfer;
@@ -30,7 +31,7 @@ final class ReportPrinter {
       json(out, g -> writeReport(g, report));
       return;
     }
-    printLines(report, out);
+    printLines(report.results(), report.dryRun(), out);
   }
 
   /** A batch: text lines for every tag of every source, or {@code {"reports": [report...]}}. */
@@ -49,17 +50,51 @@ final class ReportPrinter {
           });
       return;
     }
-    reports.forEach(report -> printLines(report, out));
+    reports.forEach(report -> printLines(report.results(), report.dryRun(), out));
   }
 
-  private static void printLines(TagReport report, PrintStream out) {
-    for (TagResult r : report.results()) {
+  /**
+   * A rollback: a text line per tag, or {@code {"rollback": {"report"}, "dryRun", "results"}} with
+   * the results of a tag report (so that it can itself be rolled back).
+   */
+  static void printRollback(
+      String reportName,
+      List<TagResult> results,
+      boolean dryRun,
+      Main.Format format,
+      PrintStream out) {
+    if (format == Main.Format.json) {
+      json(
+          out,
+          g -> {
+            g.writeStartObject();
+            g.writeObjectFieldStart("rollback");
+            g.writeStringField("report", reportName);
+            g.writeEndObject();
+            g.writeBooleanField("dryRun", dryRun);
+            g.writeArrayFieldStart("results");
+            for (TagResult r : results) {
+              writeResult(g, r);
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+          });
+      return;
+    }
+    printLines(results, dryRun, out);
+  }
+
+  private static void printLines(List<TagResult> results, boolean dryRun, PrintStream out) {
+    for (TagResult r : results) {
       StringBuilder line = new StringBuilder();
       line.append(String.format("%-9s %s", r.outcome().label(), r.target()));
       if (r.digest() != null) {
         line.append(' ').append(r.digest());
       }
-      if (r.previousDigest() != null && !r.previousDigest().equals(r.digest())) {
+      // rolled-back: its previous digest is what the run set, or would have set; the reason says
+      if (r.previousDigest() != null
+          && !r.previousDigest().equals(r.digest())
+          && r.outcome() != Outcome.ROLLED_BACK) {
         line.append(" (was ").append(r.previousDigest()).append(')');
       }
       if (r.reason() != null) {
@@ -79,7 +114,7 @@ final class ReportPrinter {
           line.append(" [referrers: ").append(t.referrers()).append(" copied]");
         }
       }
-      if (report.dryRun()) {
+      if (dryRun) {
         line.append(" [dry run]");
       }
       out.println(line);
@@ -99,27 +134,31 @@ final class ReportPrinter {
     g.writeBooleanField("dryRun", report.dryRun());
     g.writeArrayFieldStart("results");
     for (TagResult r : report.results()) {
-      g.writeStartObject();
-      g.writeStringField("target", r.target().toString());
-      g.writeStringField("outcome", r.outcome().label());
-      writeDigest(g, "digest", r.digest());
-      writeDigest(g, "previousDigest", r.previousDigest());
-      g.writeStringField("reason", r.reason());
-      if (r.transfer() != null) {
-        Transfer t = r.transfer();
-        g.writeObjectFieldStart("transfer");
-        g.writeNumberField("blobsCopied", t.copied());
-        g.writeNumberField("blobsMounted", t.mounted());
-        g.writeNumberField("blobsSkipped", t.skipped());
-        g.writeNumberField("foreignLayers", t.foreign());
-        g.writeNumberField("bytes", t.bytes());
-        g.writeNumberField("manifests", t.manifests());
-        g.writeNumberField("referrers", t.referrers());
-        g.writeEndObject();
-      }
-      g.writeEndObject();
+      writeResult(g, r);
     }
     g.writeEndArray();
+    g.writeEndObject();
+  }
+
+  private static void writeResult(JsonGenerator g, TagResult r) throws IOException {
+    g.writeStartObject();
+    g.writeStringField("target", r.target().toString());
+    g.writeStringField("outcome", r.outcome().label());
+    writeDigest(g, "digest", r.digest());
+    writeDigest(g, "previousDigest", r.previousDigest());
+    g.writeStringField("reason", r.reason());
+    if (r.transfer() != null) {
+      Transfer t = r.transfer();
+      g.writeObjectFieldStart("transfer");
+      g.writeNumberField("blobsCopied", t.copied());
+      g.writeNumberField("blobsMounted", t.mounted());
+      g.writeNumberField("blobsSkipped", t.skipped());
+      g.writeNumberField("foreignLayers", t.foreign());
+      g.writeNumberField("bytes", t.bytes());
+      g.writeNumberField("manifests", t.manifests());
+      g.writeNumberField("referrers", t.referrers());
+      g.writeEndObject();
+    }
     g.writeEndObject();
   }
 

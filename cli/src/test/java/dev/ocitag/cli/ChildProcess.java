@@ -72,6 +72,12 @@ final class ChildProcess implements AutoCloseable {
     return process.isAlive();
   }
 
+  /** Kills the child at once (SIGKILL: no shutdown hook runs, nothing is flushed) and waits. */
+  void kill() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor(10, TimeUnit.SECONDS);
+  }
+
   private void destroy() throws InterruptedException {
     process.descendants().forEach(ProcessHandle::destroyForcibly);
     process.destroyForcibly();

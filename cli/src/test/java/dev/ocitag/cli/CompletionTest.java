@@ -99,6 +99,21 @@ class CompletionTest {
   }
 
   @Test
+  void bashCompletesRollbackAndTheUndoOptions() throws Exception {
+    String bash = script("bash");
+    Files.writeString(dir.resolve("release.jsonl"), "");
+    assertEquals("rollback\n", complete(bash, "rol"));
+    assertEquals("release.jsonl\n", complete(bash, "rollback", "rel"), "REPORT is a file");
+    assertEquals("--atomic\n", complete(bash, "tag", "--at"));
+    assertEquals("--atomic\n", complete(bash, "batch", "--at"));
+    assertEquals("\n", complete(bash, "rollback", "--at"), "rollback has no --atomic");
+    assertEquals("--report\n", complete(bash, "rollback", "--rep"));
+    assertEquals("release.jsonl\n", complete(bash, "batch", "--report", "rel"));
+    // --report takes a value: the word after it is not the command's parameter
+    assertEquals("--dry-run\n", complete(bash, "rollback", "--report", "x.jsonl", "--dry"));
+  }
+
+  @Test
   void zshLoadsTheScriptAndRegistersTheFunction() throws Exception {
     boolean zsh =
         Files.isExecutable(Path.of("/usr/bin/zsh")) || Files.isExecutable(Path.of("/bin/zsh"));

@@ -83,6 +83,15 @@ public final class TagEngine {
 
     default void targetDone(TagResult result) {}
 
+    /**
+     * A target has ended, with the source it was tagged from ({@code sourceDigest} null when the
+     * source could not be fetched, or for a rollback's results, see {@link Rollback}). The engine
+     * calls this one; by default it hands the result to {@link #targetDone(TagResult)}.
+     */
+    default void targetDone(ImageRef source, Digest sourceDigest, TagResult result) {
+      targetDone(result);
+    }
+
     default void bytes(long n) {}
 
     /** A blob is in place at a target: copied, mounted or found there. */
@@ -155,7 +164,8 @@ public final class TagEngine {
                   TagBackend to = open(target);
                   Optional<Digest> k = current.get(target);
                   Supplier<Optional<Digest>> now = k != null ? () -> k : resolved(to, target);
-                  return done(decide(fetched.join(), source, backend, target, to, now, copy));
+                  Manifest m = fetched.join();
+                  return done(source, m, decide(m, source, backend, target, to, now, copy));
                 }));
       }
       if (!fetched.isDone()) {
@@ -219,7 +229,10 @@ public final class TagEngine {
                         TagBackend to = open(target);
                         Supplier<Optional<Digest>> now =
                             k != null ? () -> k : () -> to.resolve(target);
-                        return done(decide(manifest, source, from, target, to, now, copy));
+                        return done(
+                            source,
+                            manifest,
+                            decide(manifest, source, from, target, to, now, copy));
                       }));
         }
         if (!any) {
@@ -270,7 +283,7 @@ public final class TagEngine {
     String reason = "source " + source + ": " + message;
     List<TagResult> results = new ArrayList<>();
     for (ImageRef t : targets) {
-      results.add(done(new TagResult(t, Outcome.FAILED, null, null, reason, why)));
+      results.add(done(source, null, new TagResult(t, Outcome.FAILED, null, null, reason, why)));
     }
     return new TagReport(source, null, results, options.dryRun());
   }
@@ -373,8 +386,8 @@ public final class TagEngine {
     return results;
   }
 
-  private TagResult done(TagResult result) {
-    listener.targetDone(result);
+  private TagResult done(ImageRef source, Manifest manifest, TagResult result) {
+    listener.targetDone(source, manifest == null ? null : manifest.digest(), result);
     return result;
   }
 
