@@ -29,7 +29,15 @@ record Command(List<String> argv, int code, byte[] out, String err) {
     try {
       ProcessBuilder builder =
           new ProcessBuilder(argv).redirectOutput(out.toFile()).redirectError(err.toFile());
-      builder.environment().putAll(env);
+      // a null value removes the variable
+      env.forEach(
+          (k, v) -> {
+            if (v == null) {
+              builder.environment().remove(k);
+            } else {
+              builder.environment().put(k, v);
+            }
+          });
       Process p = builder.start();
       p.getOutputStream().close();
       if (!p.waitFor(3, TimeUnit.MINUTES)) {

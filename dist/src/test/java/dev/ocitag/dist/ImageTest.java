@@ -9,7 +9,9 @@ import dev.ocitag.core.Json;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -30,12 +32,39 @@ class ImageTest {
 
   static String image;
 
+  /**
+   * podman's environment: without the DOCKER_CONFIG the build sets for every test (an empty
+   * directory, which podman would read as its auth file).
+   */
+  private static final Map<String, String> PODMAN_ENV = podmanEnv();
+
+  private static Map<String, String> podmanEnv() {
+    Map<String, String> env = new HashMap<>();
+    env.put("DOCKER_CONFIG", null);
+    return env;
+  }
+
+  /**
+   * podman, through the API service .ci/podman.sh starts (DOCKER_HOST) where there is one: its
+   * containers get the limits that service was set up with, as the test registries do.
+   */
+  private static Command podman(String... args) throws Exception {
+    List<String> argv = new ArrayList<>(List.of("podman"));
+    String host = System.getenv("DOCKER_HOST");
+    if (host != null && host.startsWith("unix://")) {
+      argv.add("--url");
+      argv.add(host);
+    }
+    argv.addAll(List.of(args));
+    return Command.run(argv, PODMAN_ENV);
+  }
+
   @BeforeAll
   static void load() throws Exception {
     String why = null;
     if (!TrainingRun.onPath("podman")) {
       why = "podman is not installed (./test.sh installs it)";
-    } else if (Command.run(List.of("podman", "info")).code() != 0) {
+    } else if (podman("version").code() != 0) {
       why = "podman does not run here (./test.sh sets it up: .ci/podman.sh)";
     }
     if (why != null) {
@@ -44,7 +73,7 @@ class ImageTest {
       }
       Assumptions.abort(why);
     }
-    Command loaded = Command.run(List.of("podman", "load", "-q", "-i", IMAGE_TAR.toString()));
+    Command loaded = podman("load", "-q", "-i", IMAGE_TAR.toString());
     loaded.expect(0);
     Matcher m = Pattern.compile("Loaded image(?:\\(s\\))?: *(\\S+)").matcher(loaded.stdout());
     if (!m.find()) {
@@ -56,16 +85,16 @@ class ImageTest {
   @AfterAll
   static void remove() throws Exception {
     if (image != null) {
-      Command.run(List.of("podman", "rmi", "-f", image));
+      podman("rmi", "-f", image);
     }
   }
 
   private static Command run(List<String> podmanOptions, String... args) throws Exception {
-    List<String> argv = new ArrayList<>(List.of("podman", "run", "--rm", "--network", "none"));
+    List<String> argv = new ArrayList<>(List.of("run", "--rm", "--network", "none"));
     argv.addAll(podmanOptions);
     argv.add(image);
     argv.addAll(List.of(args));
-    return Command.run(argv);
+    return podman(argv.toArray(String[]::new));
   }
 
   @Test
