@@ -1,0 +1,265 @@
+package dev.ocitag.dist;
+
+import dev.ocitag.core.testing.TestImages;
+import dev.ocitag.distribution.testing.TestCertificates;
+import dev.ocitag.ecr.testing.FakeEcr;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.mindrot.jbcrypt.BCrypt;
+
+/**
+ * Makes the release's AOT cache at build time (run by the dist module's antrun step, in Maven's
+ * JDK): starts what the training talks to, then runs {@link Training} in the release's own runtime,
+ * with bin/ocitag's JVM flags and class path (plus the training jar, last), under {@code
+ * -XX:AOTCacheOutput}. Only this build's loopback servers are contacted:
+ *
+ * <ul>
+ *   <li>a docker-registry process over HTTPS (a private CA, HTTP/2 as real registries offer it)
+ *       with Basic auth (htpasswd), and one over plain HTTP without auth;
+ *   <li>{@link FakeEcr} (the ECR API, SigV4 checked) and {@link FakeSts} (an OIDC web identity
+ *       exchanged for credentials, as a CI job's role is assumed);
+ *   <li>a docker credential helper, a shell script on the training's PATH.
+ * </ul>
+ *
+ * <p>Usage: {@code TrainingRun TREE TRAINING_JAR EXAMPLE_LAYOUT CLASSPATH JVM_FLAGS}, where
+ * CLASSPATH is bin/ocitag's ({@code $lib/NAME.jar:...}). Needs docker-registry (Debian package
+ * docker-registry); without it the build fails with that one line.
+ */
+public final class TrainingRun {
+  private static final String USER = "training";
+
+  private TrainingRun() {}
+
+  public static void main(String[] args) throws Exception {
+    Path tree = Path.of(args[0]).toAbsolutePath();
+    Path trainingJar = Path.of(args[1]).toAbsolutePath();
+    Path layout = Path.of(args[2]).toAbsolutePath().normalize();
+    String classPath = args[3].replace("$lib", tree.resolve("lib").toString());
+    List<String> flags = List.of(args[4].trim().split("\\s+"));
+    Path cache = tree.resolve("lib/ocitag.aot");
+    if (!onPath("docker-registry")) {
+      System.err.println(
+          "TrainingRun: docker-registry is missing (Debian package docker-registry; ./test.sh"
+              + " installs it): the AOT cache is trained against a real registry");
+      System.exit(1);
+    }
+    Path work = Files.createTempDirectory("ocitag-training");
+    List<Process> registries = new ArrayList<>();
+    String password = "pw-" + System.nanoTime();
+    String token = "oidc-token-" + System.nanoTime();
+    try (FakeEcr ecr = FakeEcr.start();
+        FakeSts sts = FakeSts.start(token)) {
+      ecr.createRepository("app");
+      ecr.seed("app", TestImages.ociImage("training"), "src");
+
+      TestCertificates certs = TestCertificates.forHosts("localhost", "127.0.0.1");
+      Path ca = certs.writeCa(work.resolve("ca.pem"));
+      Files.writeString(work.resolve("registry.crt"), certs.server.certificatePem());
+      Files.writeString(work.resolve("registry.key"), certs.server.privateKeyPkcs8Pem());
+      Files.writeString(
+          work.resolve("htpasswd"), USER + ":" + BCrypt.hashpw(password, BCrypt.gensalt(4)) + "\n");
+      int securePort = freePort();
+      registries.add(registry(work, "secure", securePort, true));
+      int plainPort = freePort();
+      registries.add(registry(work, "plain", plainPort, false));
+      waitForPort(securePort, registries.get(0));
+      waitForPort(plainPort, registries.get(1));
+      String secure = "localhost:" + securePort;
+
+      // credentials as `docker login` writes them, and through a credential helper
+      Path docker = Files.createDirectories(work.resolve("docker"));
+      String auth =
+          Base64.getEncoder()
+              .encodeToString((USER + ":" + password).getBytes(StandardCharsets.UTF_8));
+      Files.writeString(
+          docker.resolve("config.json"),
+          "{\"auths\":{\"" + secure + "\":{\"auth\":\"" + auth + "\"}}}\n");
+      Path helperConfig = Files.createDirectories(work.resolve("docker-helper"));
+      Files.writeString(
+          helperConfig.resolve("config.json"),
+          "{\"credHelpers\":{\"" + secure + "\":\"training\"}}\n");
+      Path helpers = Files.createDirectories(work.resolve("bin"));
+      Path helper = helpers.resolve("docker-credential-training");
+      Files.writeString(
+          helper,
+          "#!/bin/sh\nread -r server\nprintf '{\"ServerURL\":\"%s\",\"Username\":\"%s\",\"Secret\":\"%s\"}' '"
+              + secure
+              + "' '"
+              + USER
+              + "' '"
+              + password
+              + "'\n");
+      Files.setPosixFilePermissions(helper, PosixFilePermissions.fromString("rwx------"));
+      Path tokenFile = Files.writeString(work.resolve("oidc-token"), token);
+
+      Path copy = work.resolve("layout");
+      copyTree(layout, copy);
+
+      List<String> command = new ArrayList<>();
+      command.add(tree.resolve("runtime/bin/java").toString());
+      command.addAll(flags);
+      command.add("-XX:AOTCacheOutput=" + cache);
+      command.add("-cp");
+      command.add(classPath + ":" + trainingJar);
+      command.add(Training.class.getName());
+      command.addAll(
+          List.of(
+              layout.toString(),
+              copy.toString(),
+              secure,
+              ca.toString(),
+              docker.toString(),
+              helperConfig.toString(),
+              "127.0.0.1:" + plainPort,
+              ecr.endpoint(),
+              FakeEcr.ACCOUNT));
+      ProcessBuilder builder =
+          new ProcessBuilder(command)
+              .redirectErrorStream(true)
+              .redirectOutput(work.resolve("training.log").toFile());
+      var env = builder.environment();
+      env.keySet().removeIf(k -> k.startsWith("AWS_") || k.startsWith("DOCKER_"));
+      env.put("PATH", helpers + ":" + env.getOrDefault("PATH", "/usr/bin:/bin"));
+      env.put("HOME", work.toString()); // no ~/.docker, ~/.aws of the one building
+      env.put("DOCKER_CONFIG", work.resolve("no-docker-config").toString());
+      env.put("AWS_CONFIG_FILE", work.resolve("no-aws-config").toString());
+      env.put("AWS_SHARED_CREDENTIALS_FILE", work.resolve("no-aws-credentials").toString());
+      env.put("AWS_EC2_METADATA_DISABLED", "true");
+      env.put("AWS_REGION", "us-east-1");
+      // what a CI job's OIDC role gives: the SDK's default chain exchanges the token at STS
+      env.put("AWS_WEB_IDENTITY_TOKEN_FILE", tokenFile.toString());
+      env.put("AWS_ROLE_ARN", FakeSts.ROLE);
+      env.put("AWS_ROLE_SESSION_NAME", "training");
+      env.put("AWS_ENDPOINT_URL_STS", sts.endpoint());
+      long start = System.nanoTime();
+      Process training = builder.start();
+      training.getOutputStream().close();
+      boolean done = training.waitFor(10, TimeUnit.MINUTES);
+      if (!done) {
+        training.destroyForcibly();
+      }
+      String log = Files.readString(work.resolve("training.log"));
+      if (!done || training.exitValue() != 0 || !Files.isRegularFile(cache)) {
+        System.err.println(
+            "TrainingRun: the training run failed"
+                + (done ? " (exit " + training.exitValue() + ")" : " (timed out)")
+                + ":\n"
+                + log);
+        System.exit(1);
+      }
+      if (sts.granted() == 0) {
+        System.err.println("TrainingRun: the web identity path never reached STS:\n" + log);
+        System.exit(1);
+      }
+      System.out.printf(
+          "TrainingRun: %s (%d KiB) in %d ms%n",
+          cache,
+          Files.size(cache) / 1024,
+          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+    } finally {
+      for (Process p : registries) {
+        p.destroy();
+        p.waitFor(10, TimeUnit.SECONDS);
+      }
+      deleteTree(work);
+    }
+  }
+
+  /** A docker-registry process on 127.0.0.1:port; {@code secure}: TLS and Basic auth. */
+  private static Process registry(Path work, String name, int port, boolean secure)
+      throws IOException {
+    Path dir = Files.createDirectories(work.resolve(name));
+    String config =
+        "version: 0.1\n"
+            + "log:\n  level: error\n  accesslog:\n    disabled: true\n"
+            + "storage:\n  filesystem:\n    rootdirectory: "
+            + dir.resolve("storage")
+            + "\n  delete:\n    enabled: true\n"
+            + "http:\n  addr: 127.0.0.1:"
+            + port
+            + "\n  secret: training-"
+            + System.nanoTime()
+            + "\n"
+            + (secure
+                ? "  tls:\n    certificate: "
+                    + work.resolve("registry.crt")
+                    + "\n    key: "
+                    + work.resolve("registry.key")
+                    + "\nauth:\n  htpasswd:\n    realm: training\n    path: "
+                    + work.resolve("htpasswd")
+                    + "\n"
+                : "");
+    Files.writeString(dir.resolve("config.yml"), config);
+    return new ProcessBuilder("docker-registry", "serve", dir.resolve("config.yml").toString())
+        .redirectErrorStream(true)
+        .redirectOutput(dir.resolve("registry.log").toFile())
+        .start();
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  private static void waitForPort(int port, Process registry) throws Exception {
+    for (int i = 0; i < 300; i++) {
+      if (!registry.isAlive()) {
+        throw new IOException("docker-registry exited (" + registry.exitValue() + ")");
+      }
+      try (Socket s = new Socket()) {
+        s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 200);
+        return;
+      } catch (IOException e) {
+        Thread.sleep(50);
+      }
+    }
+    throw new IOException("docker-registry does not answer on port " + port);
+  }
+
+  static boolean onPath(String name) {
+    for (String d : System.getenv().getOrDefault("PATH", "").split(":")) {
+      if (!d.isEmpty() && Files.isExecutable(Path.of(d, name))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  static void copyTree(Path from, Path to) throws IOException {
+    try (Stream<Path> files = Files.walk(from)) {
+      for (Path f : (Iterable<Path>) files::iterator) {
+        Path target = to.resolve(from.relativize(f).toString());
+        if (Files.isDirectory(f)) {
+          Files.createDirectories(target);
+        } else {
+          Files.copy(f, target);
+        }
+      }
+    }
+  }
+
+  static void deleteTree(Path root) throws IOException {
+    if (!Files.exists(root)) {
+      return;
+    }
+    try (Stream<Path> files = Files.walk(root)) {
+      for (Path f : (Iterable<Path>) files.sorted(Comparator.reverseOrder())::iterator) {
+        Files.delete(f);
+      }
+    }
+  }
+}
