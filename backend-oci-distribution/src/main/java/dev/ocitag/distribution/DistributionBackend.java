@@ -944,7 +944,7 @@ public final class DistributionBackend implements TagBackend, BlobTransfer {
   }
 
   /** The repository name in a {@code /v2/<name>/(manifests|tags|blobs)/...} URL. */
-  private static String repositoryOf(URI url) {
+  static String repositoryOf(URI url) {
     String path = url.getRawPath();
     String name = path.substring(path.indexOf("/v2/") + 4);
     int end = -1;

@@ -303,7 +303,7 @@ final class RegistryAuth implements Transport {
   }
 
   /** An absolute http(s) URL, or null. */
-  private static URI parseRealm(String realm) {
+  static URI parseRealm(String realm) {
     try {
       URI uri = new URI(realm.strip());
       String scheme = uri.getScheme();
