@@ -63,6 +63,25 @@ class ManifestTest {
     }
   }
 
+  /**
+   * Found by ManifestFuzzTest: served as {@code application/json} and declaring no media type, a
+   * document was a null pointer instead of the schema 1 refusal.
+   */
+  @Test
+  void servedAsPlainJsonWithoutAMediaTypeIsRefusedAsSchemaOne() {
+    OcitagException e =
+        assertThrows(
+            OcitagException.InvalidInput.class,
+            () -> Manifest.of(utf8("{\"schemaVersion\":2}"), "application/json"));
+    assertTrue(e.getMessage().contains("schema 1"), e.getMessage());
+    assertEquals(
+        MediaTypes.OCI_INDEX,
+        Manifest.of(
+                utf8("{\"mediaType\":\"" + MediaTypes.OCI_INDEX + "\",\"manifests\":[]}"),
+                "application/json")
+            .mediaType());
+  }
+
   @Test
   void theSizeCapIsFourMebibytes() {
     String head = "{\"schemaVersion\":2,\"manifests\":[],\"annotations\":{\"pad\":\"";
