@@ -317,7 +317,9 @@ public final class DistributionBackend implements TagBackend, BlobTransfer {
    * as RFC 3986 says (a query-only reference keeps the page's path); null when there is none. A
    * next page on another origin than the one that answered, or on another host and port than the
    * page asked for, or one that is not an http(s) URL, is not followed: requests carry the
-   * registry's credentials, and a list cut short silently would be wrong.
+   * registry's credentials, and a list cut short silently would be wrong. Nor is one on another
+   * path: the next page of a tag list is the same list with another query, and a request elsewhere
+   * would go with this repository's token scope, or not to the registry's API at all.
    */
   static URI nextPage(URI asked, URI page, List<String> links) {
     for (String header : links) {
@@ -337,6 +339,14 @@ public final class DistributionBackend implements TagBackend, BlobTransfer {
                     + ">, is not on "
                     + asked.getRawAuthority()
                     + "; not following it");
+          }
+          if (!asked.getRawPath().equals(next.getRawPath())) {
+            throw new OcitagException.Failed(
+                "the registry's next page of tags, <"
+                    + DebugLog.redact(next)
+                    + ">, is not "
+                    + asked.getRawPath()
+                    + " with another query; not following it");
           }
           return next;
         }

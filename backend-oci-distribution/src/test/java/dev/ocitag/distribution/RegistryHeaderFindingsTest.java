@@ -1,0 +1,67 @@
+package dev.ocitag.distribution;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ocitag.core.BackendOptions;
+import dev.ocitag.core.ImageRef;
+import dev.ocitag.core.OcitagException;
+import java.net.InetAddress;
+import java.time.Duration;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * What fuzzing the registry's headers found (RegistryHeadersFuzzTest), replayed against a registry
+ * over real HTTP: each header is refused in one line of a documented kind, where it was an internal
+ * error (or, for one Link, another repository's tags) before.
+ */
+@Timeout(60)
+class RegistryHeaderFindingsTest {
+  private static final Settings FAST =
+      Settings.defaults()
+          .withRetries(2, Duration.ofMillis(20), Duration.ofSeconds(2))
+          .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(5));
+
+  private MockWebServer server;
+  private DistributionBackend backend;
+  private ImageRef repo;
+
+  @BeforeEach
+  void start() throws Exception {
+    server = new MockWebServer();
+    server.start(InetAddress.getLoopbackAddress(), 0);
+    repo = ImageRef.parse("127.0.0.1:" + server.getPort() + "/team/app");
+    backend = DistributionBackend.open(repo, BackendOptions.defaults(), FAST);
+  }
+
+  @AfterEach
+  void stop() {
+    backend.close();
+    server.close();
+  }
+
+  /**
+   * A Link to a page that is not this tag list: off the registry's API (a string index out of range
+   * before), or another repository's list (followed before, its tags added to these).
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"</x>", "</>", "</v2/other/tags/list?last=b>"})
+  void aNextPageElsewhereThanTheTagListIsNotFollowed(String link) {
+    server.enqueue(
+        new MockResponse.Builder()
+            .code(200)
+            .setHeader("Link", link + "; rel=\"next\"")
+            .body("{\"name\":\"team/app\",\"tags\":[\"a\"]}")
+            .build());
+
+    OcitagException.Failed e =
+        assertThrows(OcitagException.Failed.class, () -> backend.tags(repo).toList());
+    assertTrue(e.getMessage().contains("not following it"), e.getMessage());
+  }
+}
