@@ -12,6 +12,7 @@ import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -63,5 +64,38 @@ class RegistryHeaderFindingsTest {
     OcitagException.Failed e =
         assertThrows(OcitagException.Failed.class, () -> backend.tags(repo).toList());
     assertTrue(e.getMessage().contains("not following it"), e.getMessage());
+  }
+
+  /**
+   * A realm port past 65535: URI takes it, OkHttp does not (an IllegalArgumentException before).
+   */
+  @Test
+  void aBearerRealmOnAPortNoConnectionCanGoToIsUnusable() {
+    challenge("https://auth.example:99999/token");
+
+    OcitagException.Failed e =
+        assertThrows(OcitagException.Failed.class, () -> backend.resolve(repo.withTag("1")));
+    assertTrue(e.getMessage().contains("without a usable realm"), e.getMessage());
+  }
+
+  /**
+   * A realm host URI does not split off its authority (a compose service's name), over plain HTTP:
+   * refused as any clear-text realm is (a null pointer before).
+   */
+  @Test
+  void aClearTextRealmOnAHostWithAnUnderscoreIsRefusedAsClearText() {
+    challenge("http://auth_service/token");
+
+    OcitagException.Denied e =
+        assertThrows(OcitagException.Denied.class, () -> backend.resolve(repo.withTag("1")));
+    assertTrue(e.getMessage().contains("(http://auth_service/token) is not https"), e.getMessage());
+  }
+
+  private void challenge(String realm) {
+    server.enqueue(
+        new MockResponse.Builder()
+            .code(401)
+            .setHeader("WWW-Authenticate", "Bearer realm=\"" + realm + "\",service=\"mock\"")
+            .build());
   }
 }
