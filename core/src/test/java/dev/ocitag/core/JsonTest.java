@@ -50,4 +50,16 @@ class JsonTest {
     assertTrue(e.getMessage().contains("after the JSON document"), e.getMessage());
     assertThrows(IOException.class, () -> Json.read(utf8("{\"a\":")));
   }
+
+  /**
+   * Found by ManifestFuzzTest: an exponent past int's range was a NumberFormatException out of
+   * every JSON read (manifests, index.json, batch files, docker configs, registry answers).
+   */
+  @Test
+  void aNumberOutOfRangeIsAParseError() {
+    IOException e =
+        assertThrows(IOException.class, () -> Json.read(utf8("{\"schemaVersion\":0e9999991999}")));
+    assertTrue(e.getMessage().contains("out of range at line 1, column"), e.getMessage());
+    assertThrows(IOException.class, () -> Json.read(utf8("[1e-99999999999]")));
+  }
 }
