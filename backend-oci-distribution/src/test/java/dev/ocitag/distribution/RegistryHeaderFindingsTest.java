@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ocitag.core.BackendOptions;
+import dev.ocitag.core.Descriptor;
+import dev.ocitag.core.Digest;
 import dev.ocitag.core.ImageRef;
 import dev.ocitag.core.OcitagException;
 import java.net.InetAddress;
@@ -91,11 +93,44 @@ class RegistryHeaderFindingsTest {
     assertTrue(e.getMessage().contains("(http://auth_service/token) is not https"), e.getMessage());
   }
 
+  /**
+   * A realm host that {@link java.net.URI} and the realm check take and OkHttp does not (fuzzing
+   * found {@code auth.\uFFFD\uFFFDample}, from bytes that are not UTF-8): the transport says so in
+   * one line (an IllegalArgumentException of OkHttp's before).
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"https://xn--zz/token", "https://auth.\uFFFD\uFFFDample/token"})
+  void aRealmHostNoConnectionCanGoToIsAOneLineFailure(String realm) {
+    challenge(realm);
+
+    OcitagException.Failed e =
+        assertThrows(OcitagException.Failed.class, () -> backend.resolve(repo.withTag("1")));
+    assertTrue(e.getMessage().contains("not a URL a connection can go to"), e.getMessage());
+  }
+
+  /** The same for an upload Location on a port past 65535. */
+  @Test
+  void anUploadLocationNoConnectionCanGoToIsAOneLineFailure() {
+    byte[] blob = "a blob".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    Descriptor descriptor = Descriptor.of(Digest.of(blob), blob.length);
+    server.enqueue(
+        new MockResponse.Builder()
+            .code(202)
+            .setHeader("Location", "http://127.0.0.1:99999/v2/team/app/blobs/uploads/1")
+            .build());
+
+    OcitagException.Failed e =
+        assertThrows(
+            OcitagException.Failed.class,
+            () -> backend.pushBlob(repo, descriptor, new java.io.ByteArrayInputStream(blob)));
+    assertTrue(e.getMessage().contains("not a URL a connection can go to"), e.getMessage());
+  }
+
   private void challenge(String realm) {
     server.enqueue(
         new MockResponse.Builder()
             .code(401)
-            .setHeader("WWW-Authenticate", "Bearer realm=\"" + realm + "\",service=\"mock\"")
+            .addHeaderLenient("WWW-Authenticate", "Bearer realm=\"" + realm + "\",service=\"mock\"")
             .build());
   }
 }
