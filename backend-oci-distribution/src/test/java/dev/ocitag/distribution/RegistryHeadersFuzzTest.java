@@ -77,8 +77,8 @@ class RegistryHeadersFuzzTest {
   }
 
   /**
-   * The next page of a tag list: the URL the registry answered from on the first line (else a
-   * default), then the Link header values.
+   * The next page of a tag list: the tag list's URL the registry answered from on the first line
+   * (else a default), then the Link header values.
    */
   @FuzzTest(maxDuration = "5m")
   @Timeout(10)
@@ -108,6 +108,7 @@ class RegistryHeadersFuzzTest {
       URI uri = new URI(line);
       if (("https".equals(uri.getScheme()) || "http".equals(uri.getScheme()))
           && uri.getHost() != null
+          && uri.getRawPath().matches("/v2/.+/tags/list") // what the backend asks
           && HttpUrl.parse(line) != null) {
         return uri;
       }
