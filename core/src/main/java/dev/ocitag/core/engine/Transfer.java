@@ -12,14 +12,4 @@ public record Transfer(
     int copied, int mounted, int skipped, int foreign, long bytes, int manifests) {
 
   public static final Transfer NONE = new Transfer(0, 0, 0, 0, 0, 0);
-
-  Transfer plus(Transfer o) {
-    return new Transfer(
-        copied + o.copied,
-        mounted + o.mounted,
-        skipped + o.skipped,
-        foreign + o.foreign,
-        bytes + o.bytes,
-        manifests + o.manifests);
-  }
 }
