@@ -432,7 +432,9 @@ public final class DistributionBackend implements TagBackend, BlobTransfer, Refe
    * as RFC 3986 says (a query-only reference keeps the page's path); null when there is none. A
    * next page on another origin than the one that answered, or on another host and port than the
    * page asked for, or one that is not an http(s) URL, is not followed: requests carry the
-   * registry's credentials, and a list cut short silently would be wrong.
+   * registry's credentials, and a list cut short silently would be wrong. Nor is one on another
+   * path: the next page of a tag list is the same list with another query, and a request elsewhere
+   * would go with this repository's token scope, or not to the registry's API at all.
    */
   static URI nextPage(URI asked, URI page, List<String> links) {
     for (String header : links) {
@@ -452,6 +454,14 @@ public final class DistributionBackend implements TagBackend, BlobTransfer, Refe
                     + ">, is not on "
                     + asked.getRawAuthority()
                     + "; not following it");
+          }
+          if (!asked.getRawPath().equals(next.getRawPath())) {
+            throw new OcitagException.Failed(
+                "the registry's next page of tags, <"
+                    + DebugLog.redact(next)
+                    + ">, is not "
+                    + asked.getRawPath()
+                    + " with another query; not following it");
           }
           return next;
         }
@@ -1253,7 +1263,7 @@ public final class DistributionBackend implements TagBackend, BlobTransfer, Refe
   }
 
   /** The repository name in a {@code /v2/<name>/(manifests|tags|blobs|referrers)/...} URL. */
-  private static String repositoryOf(URI url) {
+  static String repositoryOf(URI url) {
     String path = url.getRawPath();
     String name = path.substring(path.indexOf("/v2/") + 4);
     int end = -1;

@@ -1,5 +1,6 @@
 package dev.ocitag.distribution;
 
+import dev.ocitag.core.OcitagException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -105,9 +106,28 @@ final class OkHttpTransport implements Transport {
     client.connectionPool().evictAll();
   }
 
+  /**
+   * OkHttp's form of a request's URL. Some come from a registry's answers (a token realm, an upload
+   * Location, a next page), and {@link URI} takes some that OkHttp does not (a port past 65535, a
+   * host such as {@code xn--zz}): those fail in one line instead of OkHttp's
+   * IllegalArgumentException.
+   */
+  static HttpUrl httpUrl(URI url) {
+    HttpUrl parsed = HttpUrl.parse(url.toString());
+    if (parsed == null) {
+      throw new OcitagException.Failed(
+          "cannot send a request to <"
+              + (url.getRawAuthority() == null
+                  ? RegistryError.oneLine(url.toString())
+                  : DebugLog.redact(url))
+              + ">: not a URL a connection can go to");
+    }
+    return parsed;
+  }
+
   @Override
   public HttpAnswer send(HttpRequest request) throws IOException {
-    Request.Builder builder = new Request.Builder().url(HttpUrl.get(request.url().toString()));
+    Request.Builder builder = new Request.Builder().url(httpUrl(request.url()));
     for (Map.Entry<String, String> header : request.headers().entrySet()) {
       builder.header(header.getKey(), header.getValue());
     }

@@ -214,7 +214,7 @@ final class RegistryAuth implements Transport {
     }
     // the realm gets the password: plain HTTP only where the realm itself is on this machine
     if (!realmUrl.getScheme().equalsIgnoreCase("https")
-        && !RegistryEndpoint.isLoopback(realmUrl.getHost().replace("[", "").replace("]", ""))
+        && !RegistryEndpoint.isLoopback(RegistryEndpoint.hostOf(hostPort(realmUrl)))
         && !insecure) {
       throw new OcitagException.Denied(
           "the token service of "
@@ -302,16 +302,38 @@ final class RegistryAuth implements Transport {
     return new Token(token, expires);
   }
 
-  /** An absolute http(s) URL, or null. */
-  private static URI parseRealm(String realm) {
+  /**
+   * An absolute http(s) URL with a host and a port a connection can go to, or null. The host and
+   * port are read from the authority: {@link URI} leaves them unset for a host name it does not
+   * take, such as a compose service's {@code auth_server}, which a request can reach; and it takes
+   * ports past 65535, which no request can.
+   */
+  static URI parseRealm(String realm) {
     try {
       URI uri = new URI(realm.strip());
       String scheme = uri.getScheme();
       boolean http = "http".equalsIgnoreCase(scheme) || "https".equalsIgnoreCase(scheme);
-      return http && uri.getRawAuthority() != null ? uri : null;
+      if (!http || uri.getRawAuthority() == null) {
+        return null;
+      }
+      String hostPort = hostPort(uri);
+      int colon = hostPort.lastIndexOf(':');
+      String port = colon > hostPort.lastIndexOf(']') ? hostPort.substring(colon + 1) : null;
+      boolean portOk =
+          port == null
+              || port.matches("[0-9]{1,5}")
+                  && Integer.parseInt(port) >= 1
+                  && Integer.parseInt(port) <= 65535;
+      return !RegistryEndpoint.hostOf(hostPort).isEmpty() && portOk ? uri : null;
     } catch (java.net.URISyntaxException e) {
       return null;
     }
+  }
+
+  /** The authority without user information. */
+  private static String hostPort(URI uri) {
+    String authority = uri.getRawAuthority();
+    return authority.substring(authority.lastIndexOf('@') + 1);
   }
 
   private static void addParam(StringBuilder params, String name, String value) {

@@ -73,7 +73,11 @@ public final class Json {
           default -> NODES.numberNode(parser.getBigIntegerValue());
         };
       case VALUE_NUMBER_FLOAT:
-        return NODES.numberNode(parser.getDecimalValue());
+        try {
+          return NODES.numberNode(parser.getDecimalValue());
+        } catch (NumberFormatException e) { // an exponent past int's range: 0e9999999999
+          throw new IOException("a number out of range at " + where(parser), e);
+        }
       case VALUE_TRUE:
         return NODES.booleanNode(true);
       case VALUE_FALSE:

@@ -55,7 +55,7 @@ public final class Manifest {
     String served = MediaTypes.base(servedMediaType);
     String declared = root.path("mediaType").isTextual() ? root.get("mediaType").asText() : null;
     if (root.path("schemaVersion").asInt() == 1
-        || MediaTypes.isSchema1(served) && !MediaTypes.ALL.contains(declared)
+        || MediaTypes.isSchema1(served) && (declared == null || !MediaTypes.ALL.contains(declared))
         || MediaTypes.isSchema1(declared)) {
       throw new OcitagException.InvalidInput(
           "Docker schema 1 manifests are deprecated and not supported; push the image again"

@@ -2,6 +2,7 @@ package dev.ocitag.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -42,9 +43,26 @@ class DigestTest {
           "sha256:xyz",
           "md5:d41d8cd98f00b204e9800998ecf8427e",
           "SHA256:" + "a".repeat(64),
+          "sha256:" + "A".repeat(64),
+          "sha256:" + "a".repeat(63) + "g",
           "sha256:" + "a".repeat(63)
         }) {
       assertThrows(OcitagException.InvalidInput.class, () -> Digest.parse(bad), bad);
     }
+    assertEquals(
+        "invalid digest ':abc': want algorithm:hex, e.g. sha256:<64 hex>",
+        assertThrows(OcitagException.InvalidInput.class, () -> Digest.parse(":abc")).getMessage());
+    assertEquals(
+        "invalid sha256 digest 'sha256:" + "A".repeat(64) + "': want 64 lower-case hex characters",
+        assertThrows(
+                OcitagException.InvalidInput.class, () -> Digest.parse("sha256:" + "A".repeat(64)))
+            .getMessage());
+  }
+
+  @Test
+  void equalDigestsHashAlikeAndOthersApart() {
+    Digest a = Digest.of(new byte[] {1});
+    assertEquals(Digest.parse(a.toString()).hashCode(), a.hashCode());
+    assertNotEquals(a.hashCode(), Digest.of(new byte[] {2}).hashCode());
   }
 }

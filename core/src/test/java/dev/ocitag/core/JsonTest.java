@@ -46,8 +46,28 @@ class JsonTest {
   void emptyInputIsAMissingNodeAndTrailingContentIsAnError() throws IOException {
     assertTrue(Json.read(new byte[0]).isMissingNode());
     assertTrue(Json.read(utf8("  \n")).isMissingNode());
+    assertTrue(Json.read(utf8("null")).isNull(), "a null document is a null node, not Java's null");
     IOException e = assertThrows(IOException.class, () -> Json.read(utf8("{} {}")));
-    assertTrue(e.getMessage().contains("after the JSON document"), e.getMessage());
+    assertEquals("unexpected content after the JSON document at line 1, column 5", e.getMessage());
     assertThrows(IOException.class, () -> Json.read(utf8("{\"a\":")));
+  }
+
+  /**
+   * Found by ManifestFuzzTest: an exponent past int's range was a NumberFormatException out of
+   * every JSON read (manifests, index.json, batch files, docker configs, registry answers).
+   */
+  @Test
+  void aNumberOutOfRangeIsAParseError() {
+    IOException e =
+        assertThrows(IOException.class, () -> Json.read(utf8("{\"schemaVersion\":0e9999991999}")));
+    assertTrue(e.getMessage().contains("out of range at line 1, column"), e.getMessage());
+    assertThrows(IOException.class, () -> Json.read(utf8("[1e-99999999999]")));
+  }
+
+  @Test
+  void aNewObjectIsEmptyAndWritable() throws IOException {
+    assertEquals("{}", new String(Json.write(Json.object()), StandardCharsets.UTF_8));
+    assertEquals(
+        "{\"a\":null}", new String(Json.write(Json.object().putNull("a")), StandardCharsets.UTF_8));
   }
 }

@@ -2,6 +2,9 @@ package dev.ocitag.core;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -63,6 +66,25 @@ class ManifestTest {
     }
   }
 
+  /**
+   * Found by ManifestFuzzTest: served as {@code application/json} and declaring no media type, a
+   * document was a null pointer instead of the schema 1 refusal.
+   */
+  @Test
+  void servedAsPlainJsonWithoutAMediaTypeIsRefusedAsSchemaOne() {
+    OcitagException e =
+        assertThrows(
+            OcitagException.InvalidInput.class,
+            () -> Manifest.of(utf8("{\"schemaVersion\":2}"), "application/json"));
+    assertTrue(e.getMessage().contains("schema 1"), e.getMessage());
+    assertEquals(
+        MediaTypes.OCI_INDEX,
+        Manifest.of(
+                utf8("{\"mediaType\":\"" + MediaTypes.OCI_INDEX + "\",\"manifests\":[]}"),
+                "application/json")
+            .mediaType());
+  }
+
   @Test
   void theSizeCapIsFourMebibytes() {
     String head = "{\"schemaVersion\":2,\"manifests\":[],\"annotations\":{\"pad\":\"";
@@ -118,5 +140,74 @@ class ManifestTest {
     Manifest referrer = Manifest.of(utf8(withSubject), null);
     assertEquals(image.digest(), referrer.subject().orElseThrow().digest());
     assertEquals("application/x.sig", referrer.artifactType().orElseThrow());
+    assertEquals(
+        List.of(Digest.of(new byte[0]), image.digest()),
+        referrer.references().stream().map(Descriptor::digest).toList(),
+        "the config, then the subject");
+  }
+
+  @Test
+  void theDeclaredMediaTypeWinsOverTheShapeAndSchemaOneIsRefusedByEitherName() {
+    String shapedLikeAnImage =
+        "{\"mediaType\":\""
+            + MediaTypes.OCI_INDEX
+            + "\",\"config\":{},\"layers\":[],\"manifests\":[]}";
+    assertEquals(MediaTypes.OCI_INDEX, Manifest.of(utf8(shapedLikeAnImage), null).mediaType());
+    String declaredSchema1 =
+        "{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.DOCKER_SCHEMA1_SIGNED + "\"}";
+    assertTrue(
+        assertThrows(
+                OcitagException.InvalidInput.class, () -> Manifest.of(utf8(declaredSchema1), null))
+            .getMessage()
+            .contains("schema 1"));
+    assertEquals(
+        "not a manifest: no mediaType (served as text/plain) and neither 'manifests' nor 'config'"
+            + " and 'layers'",
+        assertThrows(
+                OcitagException.InvalidInput.class,
+                () -> Manifest.of(utf8("{\"config\":{}}"), "text/plain"))
+            .getMessage());
+  }
+
+  @Test
+  void invalidJsonIsSaidInOneLine() {
+    String message =
+        assertThrows(OcitagException.InvalidInput.class, () -> Manifest.of(utf8("{\"a\":"), null))
+            .getMessage();
+    assertTrue(message.startsWith("manifest is not valid JSON: Unexpected end-of-input"), message);
+    assertTrue(message.indexOf('\n') < 0, message);
+  }
+
+  @Test
+  void equalWhenTheBytesAndMediaTypeAreAndWrittenAsTheyAre() throws Exception {
+    TestImage image = TestImages.ociImage("eq");
+    Manifest m = Manifest.of(image.bytes(), MediaTypes.OCI_MANIFEST);
+    Manifest same = Manifest.of(image.bytes(), MediaTypes.OCI_MANIFEST);
+    assertEquals(m, same);
+    assertEquals(m.hashCode(), same.hashCode());
+    assertEquals(m.digest().hashCode(), m.hashCode());
+    assertNotEquals(m, Manifest.of(image.bytes(), MediaTypes.DOCKER_MANIFEST), "another type");
+    assertNotEquals(m, TestImages.ociImage("other").manifest(), "other bytes");
+    assertNotEquals(m, (Object) image.bytes());
+    assertEquals(
+        "Manifest[" + MediaTypes.OCI_MANIFEST + " " + m.digest() + " " + m.size() + " bytes]",
+        m.toString());
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    m.writeTo(out);
+    assertArrayEquals(image.bytes(), out.toByteArray());
+  }
+
+  @Test
+  void aContentTypeIsItsBaseWithoutParametersOrWhiteSpace() {
+    assertEquals(MediaTypes.OCI_INDEX, MediaTypes.base(" " + MediaTypes.OCI_INDEX + " "));
+    assertEquals("a/b", MediaTypes.base("a/b; charset=utf-8"));
+    assertEquals("a/b", MediaTypes.base("a/b;"));
+    for (String none : new String[] {null, "", "  ", ";charset=utf-8", " ; x"}) {
+      assertNull(MediaTypes.base(none), String.valueOf(none));
+    }
+    assertTrue(MediaTypes.isIndex(MediaTypes.DOCKER_MANIFEST_LIST));
+    assertFalse(MediaTypes.isIndex(MediaTypes.OCI_MANIFEST));
+    assertTrue(MediaTypes.isSchema1("application/json"));
+    assertFalse(MediaTypes.isSchema1(MediaTypes.DOCKER_MANIFEST));
   }
 }

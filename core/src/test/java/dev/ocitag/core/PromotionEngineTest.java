@@ -49,6 +49,7 @@ class PromotionEngineTest {
   private final InMemoryBackend b = new InMemoryBackend();
   private final TestImage index = TestImages.ociIndex("promote");
   private final AtomicLong streamed = new AtomicLong();
+  private final AtomicInteger blobsDone = new AtomicInteger();
   private final ConcurrentLinkedQueue<TagResult> heard = new ConcurrentLinkedQueue<>();
   private final TagEngine.Listener listener =
       new TagEngine.Listener() {
@@ -60,6 +61,11 @@ class PromotionEngineTest {
         @Override
         public void bytes(long n) {
           streamed.addAndGet(n);
+        }
+
+        @Override
+        public void blobDone() {
+          blobsDone.incrementAndGet();
         }
       };
 
@@ -140,6 +146,7 @@ class PromotionEngineTest {
     assertCreated(r);
     assertEquals(new Transfer(4, 0, 0, 0, sizeOf(blobs), 2), r.transfer());
     assertEquals(sizeOf(blobs), streamed.get());
+    assertEquals(4, blobsDone.get(), "progress hears of each blob in place");
     assertHolds(b, target, index);
     // The writes in order: every blob (in any order), the children by digest, the tag last.
     List<Operation> writes =
@@ -346,6 +353,54 @@ class PromotionEngineTest {
     assertEquals(sizeOf(blobs) + 10, streamed.get());
   }
 
+  @Test
+  void everyBlobStreamIsClosedOnceItsPushIsOverABrokenOneToo() {
+    a.seed(SOURCE, index, "src");
+    AtomicInteger opened = new AtomicInteger();
+    AtomicInteger closed = new AtomicInteger();
+    a.serveBlobsThrough(
+        in -> {
+          InputStream served =
+              opened.getAndIncrement() == 0 ? breakingAfter(in, 10, Break.TRANSIENT) : in;
+          return new FilterInputStream(served) {
+            @Override
+            public void close() throws IOException {
+              closed.incrementAndGet();
+              super.close();
+            }
+          };
+        });
+
+    assertCreated(promote(parallel(), ref("b.test/prod:v1")));
+
+    assertEquals(5, opened.get());
+    assertEquals(5, closed.get());
+  }
+
+  @Test
+  void aChildListedTwiceIsFetchedAndWrittenOnce() {
+    TestImage amd64 = index.children().get(0);
+    String entry = descriptor(MediaTypes.OCI_MANIFEST, amd64.bytes(), "");
+    String json =
+        "{\"schemaVersion\":2,\"mediaType\":\""
+            + MediaTypes.OCI_INDEX
+            + "\",\"manifests\":["
+            + entry
+            + ","
+            + entry
+            + "]}";
+    Manifest twice = Manifest.of(json.getBytes(StandardCharsets.UTF_8), MediaTypes.OCI_INDEX);
+    a.seed(SOURCE, new TestImage(twice, Map.of(), List.of(amd64)), "src");
+    ImageRef target = ref("b.test/prod:v1");
+
+    TagResult r = promote(parallel(), target);
+
+    assertCreated(r);
+    assertEquals(1, r.transfer().manifests());
+    assertEquals(1, count(b.operations("put"), amd64.digest()));
+    assertArrayEquals(twice.bytes(), b.fetch(target).bytes());
+  }
+
   @ParameterizedTest
   @EnumSource(Break.class)
   void aStreamThatBreaksEveryTimeFailsAfterThreeAttemptsAndTagsNothing(Break how) {
@@ -418,6 +473,7 @@ class PromotionEngineTest {
 
     assertCreated(r);
     assertEquals(new Transfer(2, 0, 0, 1, config.length + layer.length, 0), r.transfer());
+    assertEquals(3, blobsDone.get(), "the foreign layer is done too: left behind");
     assertArrayEquals(manifest.bytes(), b.fetch(target).bytes());
     assertEquals(Optional.empty(), b.blob(target, Digest.of(base)));
     assertEquals(0, count(a.operations("openBlob"), Digest.of(base)));
