@@ -21,21 +21,8 @@ tarball=$(ls "$here"/dist/target/ocitag-*-linux-x86_64.tar.gz 2>/dev/null | head
 tar -xzf "$tarball" -C "$work"
 dist=$(ls -d "$work"/ocitag-*/bin/ocitag)
 
-openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=ocitag bench CA" \
-  -keyout "$work/ca.key" -out "$work/ca.crt" 2>/dev/null
-openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout "$work/leaf.key" \
-  -out "$work/leaf.csr" 2>/dev/null
-printf 'subjectAltName=IP:127.0.0.1\n' >"$work/san.ext"
-openssl x509 -req -in "$work/leaf.csr" -CA "$work/ca.crt" -CAkey "$work/ca.key" -CAcreateserial \
-  -days 2 -extfile "$work/san.ext" -out "$work/leaf.crt" 2>/dev/null
-password="pw-$RANDOM$RANDOM"
-htpasswd -Bbn bench "$password" >"$work/htpasswd" 2>/dev/null
-port=""
-for _ in $(seq 20); do
-  p=$((20000 + RANDOM % 20000))
-  if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then port=$p; break; fi
-done
-host="127.0.0.1:$port"
+bench_tls 127.0.0.1 IP:127.0.0.1
+host="127.0.0.1:$(bench_free_port)"
 cat >"$work/config.yml" <<YAML
 version: 0.1
 log:

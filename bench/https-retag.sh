@@ -24,13 +24,9 @@ bench_need docker-registry skopeo curl openssl htpasswd keytool java awk git mvn
 [ "$(id -u)" = 0 ] || { echo "bench: run as root (it edits /etc/hosts for $name)" >&2; exit 1; }
 
 pids=()
-hosts_added=""
 https_cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  if [ -n "$hosts_added" ]; then
-    grep -v "# ocitag-bench$" /etc/hosts >"$work/hosts" || true
-    cat "$work/hosts" >/etc/hosts
-  fi
+  bench_hosts_remove
   if [ -n "$baseline" ] && [ -d "$work/baseline" ]; then
     git -C "$here" worktree remove --force "$work/baseline" >/dev/null 2>&1 || true
   fi
@@ -38,34 +34,10 @@ https_cleanup() {
 }
 trap https_cleanup EXIT
 
-if ! getent hosts "$name" >/dev/null; then
-  echo "127.0.0.1 $name # ocitag-bench" >>/etc/hosts
-  hosts_added=1
-fi
+bench_hosts_add "$name"
 
 # A private CA and a leaf for the host name
-openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=ocitag bench CA" \
-  -keyout "$work/ca.key" -out "$work/ca.crt" 2>/dev/null
-openssl req -newkey rsa:2048 -nodes -subj "/CN=$name" -keyout "$work/leaf.key" \
-  -out "$work/leaf.csr" 2>/dev/null
-printf 'subjectAltName=DNS:%s,IP:127.0.0.1\n' "$name" >"$work/san.ext"
-openssl x509 -req -in "$work/leaf.csr" -CA "$work/ca.crt" -CAkey "$work/ca.key" -CAcreateserial \
-  -days 2 -extfile "$work/san.ext" -out "$work/leaf.crt" 2>/dev/null
-mkdir -p "$work/certs"
-cp "$work/ca.crt" "$work/certs/ca.crt"
-user=bench
-password="pw-$RANDOM$RANDOM"
-htpasswd -Bbn "$user" "$password" >"$work/htpasswd" 2>/dev/null
-
-free_port() {
-  local p
-  for _ in $(seq 50); do
-    p=$((20000 + RANDOM % 20000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
-  done
-  echo "bench: no free port" >&2
-  exit 1
-}
+bench_tls "$name" "DNS:$name,IP:127.0.0.1"
 
 # serve NAME PORT TLS(yes|no) AUTH(yes|no)
 serve() {
@@ -102,11 +74,11 @@ YAML
   exit 1
 }
 
-secure_port=$(free_port)
+secure_port=$(bench_free_port)
 serve secure "$secure_port" yes yes
-anon_port=$(free_port)
+anon_port=$(bench_free_port)
 serve anon "$anon_port" yes no
-plain_port=$(free_port)
+plain_port=$(bench_free_port)
 serve plain "$plain_port" no no
 secure="$name:$secure_port"
 anon="$name:$anon_port"

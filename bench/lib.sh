@@ -16,15 +16,55 @@ bench_cleanup() {
 }
 trap bench_cleanup EXIT
 
+# bench_free_port: a loopback port nothing listens on
+bench_free_port() {
+  local p
+  for _ in $(seq 50); do
+    p=$((20000 + RANDOM % 20000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
+  done
+  echo "bench: no free port" >&2
+  exit 1
+}
+
+# bench_hosts_add NAME: maps NAME to 127.0.0.1 in /etc/hosts (marked, for bench_hosts_remove)
+# unless it resolves already
+hosts_added=""
+bench_hosts_add() {
+  if ! getent hosts "$1" >/dev/null; then
+    echo "127.0.0.1 $1 # ocitag-bench" >>/etc/hosts
+    hosts_added=1
+  fi
+}
+
+bench_hosts_remove() {
+  if [ -n "$hosts_added" ]; then
+    grep -v "# ocitag-bench$" /etc/hosts >"$work/hosts" || true
+    cat "$work/hosts" >/etc/hosts
+  fi
+}
+
+# bench_tls CN SAN: a private CA ($work/ca.crt, also in $work/certs/), a leaf for CN with
+# subjectAltName SAN ($work/leaf.crt, $work/leaf.key), and user $user with a random $password in
+# $work/htpasswd
+bench_tls() {
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=ocitag bench CA" \
+    -keyout "$work/ca.key" -out "$work/ca.crt" 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=$1" -keyout "$work/leaf.key" \
+    -out "$work/leaf.csr" 2>/dev/null
+  printf 'subjectAltName=%s\n' "$2" >"$work/san.ext"
+  openssl x509 -req -in "$work/leaf.csr" -CA "$work/ca.crt" -CAkey "$work/ca.key" -CAcreateserial \
+    -days 2 -extfile "$work/san.ext" -out "$work/leaf.crt" 2>/dev/null
+  mkdir -p "$work/certs"
+  cp "$work/ca.crt" "$work/certs/ca.crt"
+  user=bench
+  password="pw-$RANDOM$RANDOM"
+  htpasswd -Bbn "$user" "$password" >"$work/htpasswd" 2>/dev/null
+}
+
 # start_registry: runs docker-registry on 127.0.0.1 and sets $host (127.0.0.1:PORT)
 start_registry() {
-  local p port=""
-  for _ in $(seq 20); do
-    p=$((20000 + RANDOM % 20000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then port=$p; break; fi
-  done
-  [ -n "$port" ] || { echo "bench: no free port" >&2; exit 1; }
-  host="127.0.0.1:$port"
+  host="127.0.0.1:$(bench_free_port)"
   cat >"$work/config.yml" <<YAML
 version: 0.1
 log:

@@ -38,46 +38,18 @@ bench_need docker-registry skopeo curl openssl htpasswd python3 jq java awk mvn
 [ "$(id -u)" = 0 ] || { echo "bench: run as root (it edits /etc/hosts for $name)" >&2; exit 1; }
 
 declare -A pid port storage
-hosts_added=""
 promote_cleanup() {
   local r
   for r in "${!pid[@]}"; do kill "${pid[$r]}" 2>/dev/null || true; wait "${pid[$r]}" 2>/dev/null || true; done
-  if [ -n "$hosts_added" ]; then
-    grep -v "# ocitag-bench$" /etc/hosts >"$work/hosts" || true
-    cat "$work/hosts" >/etc/hosts
-  fi
+  bench_hosts_remove
   bench_cleanup
 }
 trap promote_cleanup EXIT
 
-if ! getent hosts "$name" >/dev/null; then
-  echo "127.0.0.1 $name # ocitag-bench" >>/etc/hosts
-  hosts_added=1
-fi
+bench_hosts_add "$name"
 
 # A private CA and a leaf for the host name; one user for both registries
-openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=ocitag bench CA" \
-  -keyout "$work/ca.key" -out "$work/ca.crt" 2>/dev/null
-openssl req -newkey rsa:2048 -nodes -subj "/CN=$name" -keyout "$work/leaf.key" \
-  -out "$work/leaf.csr" 2>/dev/null
-printf 'subjectAltName=DNS:%s,IP:127.0.0.1\n' "$name" >"$work/san.ext"
-openssl x509 -req -in "$work/leaf.csr" -CA "$work/ca.crt" -CAkey "$work/ca.key" -CAcreateserial \
-  -days 2 -extfile "$work/san.ext" -out "$work/leaf.crt" 2>/dev/null
-mkdir -p "$work/certs"
-cp "$work/ca.crt" "$work/certs/ca.crt"
-user=bench
-password="pw-$RANDOM$RANDOM"
-htpasswd -Bbn "$user" "$password" >"$work/htpasswd" 2>/dev/null
-
-free_port() {
-  local p
-  for _ in $(seq 50); do
-    p=$((20000 + RANDOM % 20000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
-  done
-  echo "bench: no free port" >&2
-  exit 1
-}
+bench_tls "$name" "DNS:$name,IP:127.0.0.1"
 
 # serve NAME: (re)starts registry NAME on its port with empty storage; HTTPS, Basic auth, HTTP/2
 # offered (the Go server's default), the access log on (counted in (c))
@@ -121,10 +93,10 @@ YAML
   exit 1
 }
 
-port[src]=$(free_port)
+port[src]=$(bench_free_port)
 serve src
-port[dst]=$(free_port)
-while [ "${port[dst]}" = "${port[src]}" ]; do port[dst]=$(free_port); done
+port[dst]=$(bench_free_port)
+while [ "${port[dst]}" = "${port[src]}" ]; do port[dst]=$(bench_free_port); done
 serve dst
 src="$name:${port[src]}"
 dst="$name:${port[dst]}"
