@@ -893,18 +893,19 @@ public final class DistributionBackend implements TagBackend, BlobTransfer, Refe
 
   /**
    * Uploads {@code blob.size()} bytes read from {@code body}, checked before they are committed:
-   * {@code POST /v2/<name>/blobs/uploads/} opens an upload at a {@code Location}; one {@code PATCH}
-   * there streams the bytes ({@code Content-Length} the blob's size, {@code Content-Range}), which
-   * are hashed as they go; only if they hash to {@code blob.digest()}, {@code PUT
-   * <location>?digest=<digest>} (the Location the PATCH answered) commits them, and the registry
-   * checks the digest once more. Otherwise the upload is cancelled ({@code DELETE <location>}) and
-   * nothing is stored: a digest mismatch or a source that ends early is {@link
-   * OcitagException.Failed}; a connection that breaks (to the registry, or the source's) is {@link
-   * OcitagException.Transient}, after which the caller starts the blob over. A monolithic {@code
-   * PUT} with the bytes would save a request but leave the check to the registry alone.
+   * {@code POST /v2/<name>/blobs/uploads/} opens an upload at a {@code Location}; one {@code PUT
+   * <location>?digest=<digest>} streams the bytes ({@code Content-Length} the blob's size) and
+   * commits them, and the registry checks the digest once more. The bytes are hashed as they go and
+   * the last chunk is held back until they hash to {@code blob.digest()} ({@link StreamedBody}):
+   * when they do not, the PUT breaks off short of its length, so the registry commits nothing, and
+   * the upload is cancelled ({@code DELETE <location>}). A digest mismatch or a source that ends
+   * early is {@link OcitagException.Failed}; a connection that breaks (to the registry, or the
+   * source's) is {@link OcitagException.Transient}, after which the caller starts the blob over.
+   * (The same check with a {@code PATCH} of the bytes and an empty committing {@code PUT}, as
+   * docker pushes, costs a request a blob, and a registry's time on each.)
    *
    * <p>The blob is never held in memory: the bytes pass through in 64 KiB chunks. {@code --timeout}
-   * bounds each wait for progress rather than the whole PATCH, so a large blob that keeps moving is
+   * bounds each wait for progress rather than the whole PUT, so a large blob that keeps moving is
    * not cut off (see {@link OkHttpTransport}); a stalled one fails as transient after that long.
    */
   @Override
@@ -928,24 +929,9 @@ public final class DistributionBackend implements TagBackend, BlobTransfer, Refe
     URI location = uploadLocation(started, null, what);
     boolean committed = false;
     try {
-      StreamedBody bytes = new StreamedBody(body, blob.size(), digest.algorithm());
-      if (blob.size() > 0) {
-        location = sendBytes(location, bytes, scope, what);
-      }
-      String read = bytes.digest();
-      if (bytes.read() != blob.size() || !read.equals(digest.toString())) {
-        throw new OcitagException.Failed(
-            what
-                + ": the "
-                + bytes.read()
-                + " bytes read hash to "
-                + read
-                + ", not to "
-                + digest
-                + "; the upload was cancelled and nothing is stored under "
-                + digest);
-      }
-      commitUpload(location, repository, blob, scope, what);
+      StreamedBody bytes =
+          new StreamedBody(body, blob.size(), digest.algorithm(), digest.toString());
+      commitUpload(location, repository, blob, bytes, scope, what);
       committed = true;
     } finally {
       if (!committed) {
@@ -954,46 +940,24 @@ public final class DistributionBackend implements TagBackend, BlobTransfer, Refe
     }
   }
 
-  /** The PATCH with the bytes; returns the Location to go on at. */
-  private URI sendBytes(URI location, StreamedBody bytes, Scope scope, String what) {
-    HttpRequest patch =
-        blobRequest("PATCH", location, scope)
-            .header("Content-Range", "0-" + (bytes.length() - 1))
-            .upload(bytes, "application/octet-stream");
-    HttpAnswer answer;
-    try {
-      answer = call(patch, what);
-    } catch (OcitagException e) {
-      throw uploadBrokeOff(e, bytes, what);
-    }
-    if (answer.code() == 401) {
-      // the POST just passed with the same credentials: they expired on the way (a token), and
-      // the bytes sent cannot be sent again with new ones; starting over fetches them
-      throw new OcitagException.Transient(
-          what
-              + ": the registry no longer took the upload's credentials ("
-              + RegistryError.parse(answer.code(), answer.body()).describe()
-              + "); nothing was committed");
-    }
-    if (!answer.isSuccessful()) {
-      throw failure(answer, what);
-    }
-    String range = answer.header("Range");
-    if (range != null && !range.strip().endsWith("-" + (bytes.length() - 1))) {
-      throw new OcitagException.Failed(
-          what
-              + ": the registry holds the range "
-              + RegistryError.oneLine(range)
-              + " of the upload after "
-              + bytes.length()
-              + " bytes were sent");
-    }
-    return uploadLocation(answer, location, what);
-  }
-
-  /** Why a PATCH failed, told apart: the source's fault, or the connection to the registry's. */
+  /**
+   * Why an upload failed, told apart: bytes that are not the blob, the source's fault, or the
+   * connection to the registry's.
+   */
   private OcitagException uploadBrokeOff(OcitagException e, StreamedBody bytes, String what) {
     String progress = " after " + bytes.read() + " of " + bytes.length() + " bytes";
+    if (bytes.mismatch()) {
+      return new OcitagException.Failed(
+          what
+              + ": the "
+              + bytes.read()
+              + " bytes read hash to "
+              + bytes.digest()
+              + ", not to "
+              + bytes.expected()
+              + "; the upload was cancelled and nothing is stored under "
+              + bytes.expected());
+    }
     if (bytes.sourceFailure() != null) {
       return new OcitagException.Transient(
           what
@@ -1025,17 +989,35 @@ public final class DistributionBackend implements TagBackend, BlobTransfer, Refe
   }
 
   /**
-   * {@code PUT <location>?digest=<digest>}, no body: the registry stores what was uploaded under
-   * the digest, which it checks. When the answer is lost and a retry finds the upload gone, the
-   * blob being there is success.
+   * {@code PUT <location>?digest=<digest>} with the bytes: the registry stores them under the
+   * digest, which it checks. The bytes cannot be sent twice, so a 401 here (credentials that
+   * expired since the POST) is transient: starting over fetches new ones. When the answer is lost
+   * and a retry finds the upload gone, the blob being there is success.
    */
   private void commitUpload(
-      URI location, ImageRef repository, Descriptor blob, Scope scope, String what) {
+      URI location,
+      ImageRef repository,
+      Descriptor blob,
+      StreamedBody bytes,
+      Scope scope,
+      String what) {
     String query = location.getRawQuery();
     URI url = URI.create(location + (query == null ? "?" : "&") + "digest=" + blob.digest());
-    HttpRequest put = blobRequest("PUT", url, scope).body(new byte[0], "application/octet-stream");
-    HttpAnswer answer = call(put, what);
+    HttpRequest put = blobRequest("PUT", url, scope).upload(bytes, "application/octet-stream");
+    HttpAnswer answer;
+    try {
+      answer = call(put, what);
+    } catch (OcitagException e) {
+      throw uploadBrokeOff(e, bytes, what);
+    }
     if (!answer.isSuccessful()) {
+      if (answer.code() == 401) {
+        throw new OcitagException.Transient(
+            what
+                + ": the registry no longer took the upload's credentials ("
+                + RegistryError.parse(answer.code(), answer.body()).describe()
+                + "); nothing was committed");
+      }
       if (answer.code() == 404 && hasBlob(repository, blob)) {
         return;
       }

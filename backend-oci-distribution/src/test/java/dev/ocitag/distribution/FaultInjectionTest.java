@@ -475,7 +475,7 @@ class FaultInjectionTest {
   }
 
   @Test
-  void aPatchWhoseBytesWereSentIsNotSentAgainAndTheUploadIsCancelled() throws Exception {
+  void anUploadWhoseBytesWereSentIsNotSentAgainAndIsCancelled() throws Exception {
     byte[] blob = new byte[200 * 1024];
     new java.util.Random(8).nextBytes(blob);
     Descriptor descriptor = Descriptor.of(Digest.of(blob), blob.length);
@@ -484,8 +484,8 @@ class FaultInjectionTest {
         Map.of(
             "POST /v2/team/app/blobs/uploads/",
             List.of(new MockResponse.Builder().code(202).setHeader("Location", upload).build()),
-            "PATCH " + upload,
-            List.of(status(500, error("UNKNOWN", "disk hiccup")), status(202, null)),
+            "PUT " + upload,
+            List.of(status(500, error("UNKNOWN", "disk hiccup")), status(201, null)),
             "DELETE " + upload,
             List.of(status(204, null))));
 
@@ -497,11 +497,11 @@ class FaultInjectionTest {
     assertTrue(e.getMessage().contains("500 UNKNOWN: disk hiccup"), e.getMessage());
     List<RecordedRequest> sent = requests();
     assertEquals(
-        List.of("POST", "PATCH", "DELETE"), sent.stream().map(RecordedRequest::getMethod).toList());
-    RecordedRequest patch = sent.get(1);
-    assertArrayEquals(blob, patch.getBody().toByteArray());
-    assertEquals(Integer.toString(blob.length), patch.getHeaders().get("Content-Length"));
-    assertEquals("0-" + (blob.length - 1), patch.getHeaders().get("Content-Range"));
-    assertEquals("application/octet-stream", patch.getHeaders().get("Content-Type"));
+        List.of("POST", "PUT", "DELETE"), sent.stream().map(RecordedRequest::getMethod).toList());
+    RecordedRequest put = sent.get(1);
+    assertArrayEquals(blob, put.getBody().toByteArray());
+    assertEquals("digest=" + descriptor.digest(), put.getUrl().encodedQuery());
+    assertEquals(Integer.toString(blob.length), put.getHeaders().get("Content-Length"));
+    assertEquals("application/octet-stream", put.getHeaders().get("Content-Type"));
   }
 }

@@ -287,8 +287,6 @@ class RedirectTest {
                 .setHeader("Location", elsewhere.url("/uploads/u1?state=1").toString())
                 .build());
     elsewhere.enqueue(
-        new MockResponse.Builder().code(202).setHeader("Location", "/uploads/u1?state=2").build());
-    elsewhere.enqueue(
         new MockResponse.Builder()
             .code(201)
             .setHeader("Docker-Content-Digest", descriptor.digest().toString())
@@ -301,11 +299,11 @@ class RedirectTest {
     List<RecordedRequest> atRegistry = requests(registry);
     assertEquals("POST", atRegistry.get(atRegistry.size() - 1).getMethod());
     List<RecordedRequest> there = requests(elsewhere);
-    assertEquals("PATCH", there.get(0).getMethod());
+    assertEquals(1, there.size(), there::toString);
+    assertEquals("PUT", there.get(0).getMethod());
     assertArrayEquals(blob, there.get(0).getBody().toByteArray());
-    assertEquals("PUT", there.get(1).getMethod());
-    assertEquals("/uploads/u1", there.get(1).getUrl().encodedPath());
-    assertEquals("state=2&digest=" + descriptor.digest(), there.get(1).getUrl().encodedQuery());
+    assertEquals("/uploads/u1", there.get(0).getUrl().encodedPath());
+    assertEquals("state=1&digest=" + descriptor.digest(), there.get(0).getUrl().encodedQuery());
     for (RecordedRequest r : there) {
       assertNull(r.getHeaders().get("Authorization"), r.getMethod() + " carried credentials");
     }

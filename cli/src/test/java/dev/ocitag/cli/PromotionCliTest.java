@@ -261,7 +261,7 @@ class PromotionCliTest {
     assertEquals("created", result.get("outcome").asText(), r::toString);
     assertTransfer(result, 0, image.blobs().size(), 0, 0, 2);
     assertEquals(image.blobs().size(), requests(r, "POST", "mount="), r::toString);
-    assertEquals(0, requests(r, "PATCH", ""), () -> "no blob bytes sent:\n" + r);
+    assertEquals(0, requests(r, "PUT", "/blobs/uploads/"), () -> "no blob bytes sent:\n" + r);
     assertEquals(0, requests(r, "GET", "/blobs/"), () -> "no blob bytes read:\n" + r);
     Promoted.assertInRegistry(registry, target, image, tmp);
   }
