@@ -18,8 +18,9 @@ check() { # check NAME CONDITION-EXIT-CODE [DETAIL]
 
 [ -f "$repo/cli/target/ocitag.jar" ] || { echo "launcher-test: build the CLI first (mvn package)" >&2; exit 1; }
 copy="$work/repo"
-mkdir -p "$copy/cli/target" "$copy/examples"
+mkdir -p "$copy/cli/target" "$copy/cli/src/main/sh" "$copy/examples"
 cp "$repo/ocitag" "$copy/ocitag"
+cp "$repo/cli/src/main/sh/jit.sh" "$copy/cli/src/main/sh/"
 cp -r "$repo/examples/hello" "$copy/examples/hello"
 cp -r "$repo/cli/target/ocitag.jar" "$repo/cli/target/lib" "$copy/cli/target/"
 touch "$copy/cli/target/ocitag.jar"
@@ -125,7 +126,8 @@ printf '\n {"retags": [{"source": "%s",\n  "targets": ["v2", "oci:%s/x:1"]}]}\n'
 verdicts="$verdicts $(jit --dry-run batch "$work/retags.txt") $(jit batch --dry-run -j 2 "$work/promotes.txt")"
 verdicts="$verdicts $(jit --dry-run batch "$work/retags.json") $(jit --dry-run batch "$work/promotes.json")"
 verdicts="$verdicts $(jit --dry-run batch - <"$work/retags.txt") $(jit digest "$layout")"
-[ "$verdicts" = "c1 c1 tiered tiered c1 tiered c1 tiered tiered c1" ]
+verdicts="$verdicts $(jit --dry-run tag --report "$work/r.jsonl" --referrers-type x/y "$layout" v2)"
+[ "$verdicts" = "c1 c1 tiered tiered c1 tiered c1 tiered tiered c1 c1" ]
 check "C1 alone for retags and reads; C2 as well for promotions (tag, batch)" $? "$verdicts"
 
 echo "launcher: $passed passed, $failed failed"

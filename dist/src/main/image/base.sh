@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The image's files besides ocitag's tree, for an image FROM scratch (no base image can be pulled
 # here): the C libraries the jlink'd runtime links (found with ldd), a POSIX shell (dash, for
-# bin/ocitag and for CI systems that run a job's script in the image, as GitLab CI does) and uname
-# (bin/ocitag's platform check), /etc/passwd and /etc/group (the JVM's user.home comes from them),
-# /root and /tmp. Copied from this build machine (Debian), so the image has its glibc.
+# bin/ocitag and for CI systems that run a job's script in the image, as GitLab CI does), uname
+# (bin/ocitag's platform check), head, tr and grep (lib/jit.sh reads a batch file with them),
+# /etc/passwd and /etc/group (the JVM's user.home comes from them), /root and /tmp. Copied from
+# this build machine (Debian), so the image has its glibc.
 #
 #   base.sh RUNTIME OUT
 set -euo pipefail
@@ -27,6 +28,8 @@ sh=$(command -v dash || true)
 [ -n "$sh" ] || { echo "base.sh: dash is missing (Debian package dash)" >&2; exit 1; }
 copy_with_libs "$sh" /bin/sh
 copy_with_libs "$(command -v uname)" /usr/bin/uname
+# what lib/jit.sh reads a batch file with, to choose the JIT
+for tool in head tr grep; do copy_with_libs "$(command -v $tool)" "/usr/bin/$tool"; done
 for f in "$runtime/bin/java" "$runtime"/lib/*.so "$runtime"/lib/server/*.so; do
   for lib in $(ldd "$f" 2>/dev/null | grep -o '/[^ ]*' || true); do
     case $lib in

@@ -17,6 +17,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -213,6 +215,43 @@ class TarballTest {
             "ocitag: this build runs on Linux x86_64, not on Darwin arm64; see the README for other"
                 + " ways to run ocitag"),
         refused.err().lines().toList());
+  }
+
+  @Test
+  void promotesWithC2AndRetagsWithC1AloneAndTheCacheServesBoth(@TempDir Path tmp) throws Exception {
+    Path layout = tmp.resolve("hello");
+    TrainingRun.copyTree(EXAMPLE, layout);
+    Path batch = tmp.resolve("promote.txt");
+    Files.writeString(batch, "oci:" + layout + ":latest oci:" + tmp.resolve("far") + ":v1\n");
+    List<List<String>> commands =
+        List.of(
+            List.of("tag", "oci:" + layout + ":latest", "v2"),
+            List.of("tag", "oci:" + layout + ":latest", "oci:" + tmp.resolve("other") + ":v1"),
+            List.of("batch", batch.toString()),
+            List.of("--report", tmp.resolve("r.jsonl").toString(), "tag", layout + "x", "v3"));
+    List<String> levels = new ArrayList<>();
+    List<Integer> codes = new ArrayList<>();
+    for (List<String> command : commands) {
+      Path classes = tmp.resolve("classes.log");
+      Files.deleteIfExists(classes);
+      Command run =
+          ocitag(
+              Map.of(
+                  "OCITAG_JAVA_OPTS", "-XX:+PrintFlagsFinal -Xlog:class+load=info:file=" + classes),
+              command.toArray(String[]::new));
+      Matcher level = Pattern.compile("intx TieredStopAtLevel\\s+= (\\d)").matcher(run.stdout());
+      assertTrue(level.find(), run.toString());
+      levels.add(level.group(1));
+      codes.add(run.code());
+      List<String> loaded = Files.readAllLines(classes);
+      long shared = loaded.stream().filter(l -> l.contains("source: shared objects file")).count();
+      assertTrue(
+          shared >= 0.8 * loaded.size(),
+          command + ": " + shared + " of " + loaded.size() + " classes from the AOT cache");
+    }
+    // C1 alone for a retag, and for the last (a bad source, exit 2): --report's file is no target
+    assertEquals(List.of("1", "4", "4", "1"), levels);
+    assertEquals(List.of(0, 0, 0, 2), codes);
   }
 
   @Test
