@@ -218,6 +218,10 @@ class PromotionEngineTest {
     assertTrue(
         b.operations("mountBlob").stream().allMatch(o -> o.ref().sameRepository(second)),
         () -> b.operations("mountBlob").toString());
+    // a blob this run streamed into the store is mounted straight away: no HEAD before it
+    assertEquals(
+        List.of(),
+        b.operations("hasBlob").stream().filter(o -> o.ref().sameRepository(second)).toList());
     assertHolds(b, first, index);
     assertHolds(b, second, index);
   }

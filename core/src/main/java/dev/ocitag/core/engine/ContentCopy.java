@@ -29,10 +29,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Each blob is, in this order of preference: skipped (the target has it), mounted (from the
  * source's repository when both are in one store, or from the repository of the target's store that
  * this run streams it into first: the source is read once per store), or streamed from the source
- * into the target, whose {@link BlobTransfer#pushBlob} checks the digest before committing. A
- * stream that breaks ({@link OcitagException.Transient}) starts over from the source, a few times.
- * One run shares this object across its targets, so two targets never copy the same blob into the
- * same repository twice.
+ * into the target, whose {@link BlobTransfer#pushBlob} checks the digest before committing. A blob
+ * this run has streamed into the store already is mounted without asking first whether the target
+ * has it (a mount of a blob the repository holds succeeds too): one request, not two. A stream that
+ * breaks ({@link OcitagException.Transient}) starts over from the source, a few times. One run
+ * shares this object across its targets, so two targets never copy the same blob into the same
+ * repository twice.
  */
 final class ContentCopy {
   private static final int ATTEMPTS = 3;
@@ -210,13 +212,19 @@ final class ContentCopy {
       BlobTransfer to,
       ImageRef dst,
       Descriptor blob) {
+    StoreBlob key = new StoreBlob(target, blob.digest());
+    ImageRef placed = holder(key);
+    if (placed != null && !placed.equals(dst) && to.mountBlob(dst, blob, placed)) {
+      // this run put it in another repository of the store: the mount is the one request (the
+      // registry mounts a blob the repository has as well); the HEAD below only where it fails
+      return Kind.MOUNTED;
+    }
     if (to.hasBlob(dst, blob)) {
       return Kind.SKIPPED;
     }
     if (source == target && to.mountBlob(dst, blob, src)) {
       return Kind.MOUNTED;
     }
-    StoreBlob key = new StoreBlob(target, blob.digest());
     CompletableFuture<ImageRef> mine = new CompletableFuture<>();
     CompletableFuture<ImageRef> first = streamed.putIfAbsent(key, mine);
     if (first != null) { // another repository of this store gets (or got) it: mount from there
@@ -226,7 +234,10 @@ final class ContentCopy {
       } catch (CompletionException e) {
         // that stream failed: this target streams it itself
       }
-      if (holder != null && !holder.equals(dst) && to.mountBlob(dst, blob, holder)) {
+      if (holder != null
+          && !holder.equals(dst)
+          && !holder.equals(placed) // that mount was tried above
+          && to.mountBlob(dst, blob, holder)) {
         return Kind.MOUNTED;
       }
       stream(from, src, to, dst, blob);
@@ -241,6 +252,14 @@ final class ContentCopy {
       mine.completeExceptionally(e);
       throw e;
     }
+  }
+
+  /** The repository this run streamed the blob into, once it is there; else null, not waiting. */
+  private ImageRef holder(StoreBlob key) {
+    CompletableFuture<ImageRef> first = streamed.get(key);
+    return first != null && first.isDone() && !first.isCompletedExceptionally()
+        ? first.join()
+        : null;
   }
 
   /** Streams the blob from the source into the target, starting over when the stream breaks. */
