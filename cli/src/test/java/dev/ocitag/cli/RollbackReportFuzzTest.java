@@ -9,11 +9,16 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.ocitag.core.Backends;
 import dev.ocitag.core.ImageRef;
 import dev.ocitag.core.OcitagException;
+import dev.ocitag.core.engine.TagEngine;
 import dev.ocitag.core.engine.TagResult;
 import dev.ocitag.core.testing.Fuzzing;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Timeout;
 
 /**
@@ -21,14 +26,27 @@ import org.junit.jupiter.api.Timeout;
  * checked in full before anything is written: results or {@link OcitagException.InvalidInput},
  * nothing else. Every result read is one rollback can act on: its target a tag (no digest) that an
  * installed provider serves and that prints as text parsing back to it, its digests those its
- * outcome needs; and the rollback's own {@code -o json} report of these results reads back as the
- * same results (a rollback can be rolled back). The corpus is {@code
- * src/test/resources/dev/ocitag/cli/RollbackReportFuzzTestInputs} (README, "Fuzzing"): reports the
- * CLI wrote (layouts and a registry; tag, batch, rollback, dry runs, --atomic, --report files) and
- * tricky ones.
+ * outcome needs; and what a rollback of them would write, its {@code -o json} report and its {@code
+ * --report} file, reads back as the same results (a rollback can be rolled back). The corpus is
+ * {@code src/test/resources/dev/ocitag/cli/RollbackReportFuzzTestInputs} (README, "Fuzzing"):
+ * reports the CLI wrote (layouts and a registry; tag, batch, rollback, dry runs, --atomic, --report
+ * files) and tricky ones.
  */
 class RollbackReportFuzzTest {
   private static final String NAME = "fuzzed.json";
+  private static final Path REPORT_FILE = reportFilePath();
+
+  private static Path reportFilePath() {
+    try {
+      Path dir = Files.createTempDirectory("ocitag-fuzz");
+      dir.toFile().deleteOnExit();
+      Path file = dir.resolve("report.jsonl");
+      file.toFile().deleteOnExit();
+      return file;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
 
   @FuzzTest(maxDuration = "5m")
   @Timeout(10)
@@ -76,8 +94,28 @@ class RollbackReportFuzzTest {
         false,
         Main.Format.json,
         new PrintStream(json, true, StandardCharsets.UTF_8));
-    ReportReader.Read again = ReportReader.read("again.json", json.toByteArray());
-    assertEquals(read.results(), again.results(), "written as a rollback's report and read again");
-    assertTrue(again.warnings().isEmpty(), () -> String.valueOf(again.warnings()));
+    readsBack(read, json.toByteArray(), "written as a rollback's -o json and read again");
+    readsBack(read, reportFile(read), "written to a --report file and read again");
+  }
+
+  private static void readsBack(ReportReader.Read read, byte[] written, String how) {
+    ReportReader.Read again = ReportReader.read("again", written);
+    assertEquals(read.results(), again.results(), how);
+    assertTrue(again.warnings().isEmpty(), () -> how + ": " + again.warnings());
+  }
+
+  /** The results as a rollback's {@code --report} file records them, one line each. */
+  private static byte[] reportFile(ReportReader.Read read) {
+    try {
+      Files.deleteIfExists(REPORT_FILE);
+      try (ReportFile file =
+          ReportFile.open(
+              REPORT_FILE.toString(), "rollback", false, false, TagEngine.Listener.NONE)) {
+        read.results().forEach(r -> file.targetDone(null, null, r));
+      }
+      return Files.readAllBytes(REPORT_FILE);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 }
