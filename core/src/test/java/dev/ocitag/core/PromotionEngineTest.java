@@ -21,6 +21,7 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -351,6 +352,75 @@ class PromotionEngineTest {
     assertHolds(b, target, index);
     // progress hears what went by, the broken attempt's 10 bytes too
     assertEquals(sizeOf(blobs) + 10, streamed.get());
+  }
+
+  /**
+   * A target that is worth trying again for a while (a registry, for --timeout): a blob whose
+   * attempts keep failing as transient is started over past the first three, with a backoff, until
+   * it is stored.
+   */
+  @Test
+  void aStreamThatBreaksSixTimesIsStartedOverWhileTheTargetAllows() {
+    a.seed(SOURCE, index, "src");
+    AtomicInteger opened = new AtomicInteger();
+    a.serveBlobsThrough(
+        in -> opened.getAndIncrement() < 6 ? breakingAfter(in, 10, Break.TRANSIENT) : in);
+    b.retryWithin(Duration.ofSeconds(30));
+    ImageRef target = ref("b.test/prod:v1");
+
+    TagResult r = promote(sequential(), target);
+
+    assertCreated(r);
+    assertEquals(4 + 6, a.operations("openBlob").size(), "the first blob read seven times");
+    assertHolds(b, target, index);
+  }
+
+  /** The wait a store asks for (Retry-After) comes before the next attempt. */
+  @Test
+  void theWaitTheTargetAskedForIsWaitedBeforeStartingOver() {
+    a.seed(SOURCE, index, "src");
+    AtomicInteger opened = new AtomicInteger();
+    a.serveBlobsThrough(
+        in ->
+            opened.getAndIncrement() < 4
+                ? new FilterInputStream(in) {
+                  @Override
+                  public int read(byte[] buf, int off, int len) {
+                    throw new OcitagException.Transient(
+                        "429 slow down", null, Duration.ofMillis(300));
+                  }
+                }
+                : in);
+    b.retryWithin(Duration.ofSeconds(30));
+
+    long start = System.nanoTime();
+    TagResult r = promote(sequential(), ref("b.test/prod:v1"));
+    long millis = (System.nanoTime() - start) / 1_000_000;
+
+    assertCreated(r);
+    assertTrue(millis >= 4 * 300, millis + " ms for four waits of 300 ms");
+  }
+
+  /**
+   * Past the first three attempts, a target's time runs out: the blob fails as transient, with the
+   * store's words, and nothing is tagged.
+   */
+  @Test
+  void aStreamThatAlwaysBreaksEndsOnceTheTargetsTimeIsUp() {
+    a.seed(SOURCE, index, "src");
+    a.serveBlobsThrough(in -> breakingAfter(in, 10, Break.TRANSIENT));
+    b.retryWithin(Duration.ofMillis(1500));
+    ImageRef target = ref("b.test/prod:v1");
+
+    long start = System.nanoTime();
+    TagResult r = promote(sequential(), target);
+    long millis = (System.nanoTime() - start) / 1_000_000;
+
+    assertEquals(Outcome.FAILED, r.outcome());
+    assertInstanceOf(OcitagException.Transient.class, r.error());
+    assertTrue(millis < 1500 + 8000 + 1000, millis + " ms");
+    assertTrue(a.operations("openBlob").size() > 3, () -> a.operations("openBlob").toString());
+    assertEquals(Optional.empty(), b.resolve(target));
   }
 
   @Test

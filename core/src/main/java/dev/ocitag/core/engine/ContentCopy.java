@@ -10,6 +10,7 @@ import dev.ocitag.core.TagBackend;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,6 +19,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -30,12 +32,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * source's repository when both are in one store, or from the repository of the target's store that
  * this run streams it into first: the source is read once per store), or streamed from the source
  * into the target, whose {@link BlobTransfer#pushBlob} checks the digest before committing. A
- * stream that breaks ({@link OcitagException.Transient}) starts over from the source, a few times.
- * One run shares this object across its targets, so two targets never copy the same blob into the
- * same repository twice.
+ * stream that breaks or an upload the store turns away ({@link OcitagException.Transient}) starts
+ * over from the source, after a wait, a few times and then for as long as the target allows. One
+ * run shares this object across its targets, so two targets never copy the same blob into the same
+ * repository twice.
  */
 final class ContentCopy {
   private static final int ATTEMPTS = 3;
+  private static final Duration BASE_BACKOFF = Duration.ofMillis(100);
+  private static final Duration MAX_BACKOFF = Duration.ofSeconds(8);
 
   private final ExecutorService blobs;
   private final TagEngine.Listener listener;
@@ -243,23 +248,47 @@ final class ContentCopy {
     }
   }
 
-  /** Streams the blob from the source into the target, starting over when the stream breaks. */
+  /**
+   * Streams the blob from the source into the target, starting over when an attempt fails as {@link
+   * OcitagException.Transient} (a stream that broke, an upload the registry turned away): after the
+   * wait the store asked for, else a backoff with full jitter; {@link #ATTEMPTS} times, and beyond
+   * that for as long as the target's {@link BlobTransfer#retryWithin} allows since the first
+   * attempt began.
+   */
   private void stream(
       BlobTransfer from, ImageRef src, BlobTransfer to, ImageRef dst, Descriptor blob) {
+    long start = System.nanoTime();
+    long within = to.retryWithin().toNanos();
     for (int attempt = 1; ; attempt++) {
       InputStream in = null;
+      Duration wait;
       try {
         in = new Counting(from.openBlob(src, blob), listener);
         to.pushBlob(dst, blob, in);
         return;
       } catch (OcitagException.Transient e) {
-        if (attempt >= ATTEMPTS) {
+        wait = e.retryAfter() != null ? e.retryAfter() : backoff(attempt);
+        boolean inTime = System.nanoTime() - start + wait.toNanos() < within;
+        if (!inTime && (attempt >= ATTEMPTS || wait.compareTo(MAX_BACKOFF) > 0)) {
           throw e;
         }
       } finally {
         closeQuietly(in); // the push has read what it needs; a failed close changes nothing
       }
+      try {
+        Thread.sleep(wait.toMillis());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new OcitagException.Failed("interrupted while waiting to start a blob over", e);
+      }
     }
+  }
+
+  /** Full jitter: uniformly between 0 and 100 ms * 2^(attempt-1), at most {@link #MAX_BACKOFF}. */
+  private static Duration backoff(int attempt) {
+    long cap =
+        Math.min(MAX_BACKOFF.toMillis(), BASE_BACKOFF.toMillis() << Math.min(attempt - 1, 20));
+    return Duration.ofMillis(ThreadLocalRandom.current().nextLong(cap + 1));
   }
 
   private static void closeQuietly(InputStream in) {
