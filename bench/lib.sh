@@ -29,19 +29,23 @@ bench_free_port() {
 
 # bench_hosts_add NAME: maps NAME to 127.0.0.1 in /etc/hosts (marked, for bench_hosts_remove)
 # unless it resolves already
-hosts_added=""
+hosts_added=()
 bench_hosts_add() {
   if ! getent hosts "$1" >/dev/null; then
     echo "127.0.0.1 $1 # ocitag-bench" >>/etc/hosts
-    hosts_added=1
+    hosts_added+=("$1")
   fi
 }
 
+# bench_hosts_remove: removes the lines bench_hosts_add added, only those (another bench running
+# at the same time keeps its own)
 bench_hosts_remove() {
-  if [ -n "$hosts_added" ]; then
-    grep -v "# ocitag-bench$" /etc/hosts >"$work/hosts" || true
+  local n
+  for n in "${hosts_added[@]}"; do
+    grep -vxF "127.0.0.1 $n # ocitag-bench" /etc/hosts >"$work/hosts" || true
     cat "$work/hosts" >/etc/hosts
-  fi
+  done
+  hosts_added=()
 }
 
 # bench_tls CN SAN: a private CA ($work/ca.crt, also in $work/certs/), a leaf for CN with
