@@ -447,6 +447,28 @@ class PromotionEngineTest {
     assertEquals(5, closed.get());
   }
 
+  /**
+   * Targets in one repository of one run, from one index: each child is written once, by one of
+   * them; the others wait for it and report it as not theirs.
+   */
+  @Test
+  void targetsInOneRepositoryWriteEachChildOnce() {
+    a.seed(SOURCE, index, "src");
+    List<ImageRef> targets =
+        List.of(ref("b.test/prod:v1"), ref("b.test/prod:v2"), ref("b.test/prod:v3"));
+
+    TagReport report = engine(parallel()).tag(SOURCE, targets);
+
+    for (TagResult r : report.results()) {
+      assertCreated(r);
+      assertHolds(b, r.target(), index);
+    }
+    for (TestImage child : index.children()) {
+      assertEquals(1, count(b.operations("put"), child.digest()), child.digest()::toString);
+    }
+    assertEquals(2, report.results().stream().mapToInt(r -> r.transfer().manifests()).sum());
+  }
+
   @Test
   void aChildListedTwiceIsFetchedAndWrittenOnce() {
     TestImage amd64 = index.children().get(0);

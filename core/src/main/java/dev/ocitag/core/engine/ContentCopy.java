@@ -56,6 +56,16 @@ final class ContentCopy {
   private final Map<StoreBlob, CompletableFuture<ImageRef>> streamed = new ConcurrentHashMap<>();
 
   /**
+   * Per target store, repository and digest, the child manifest a target of this run puts there,
+   * done once it is in place: another target in the same repository waits for it instead of putting
+   * the same bytes again, and one that found the child present waits for a put still under way (a
+   * retry after a lost answer), so that no index goes up while a child it names is being written.
+   * docker-registry 2.x rewrites a manifest's link file in place on every put of it, and refuses an
+   * index put that reads the file meanwhile (MANIFEST_BLOB_UNKNOWN: found by the soak).
+   */
+  private final Map<Placement, CompletableFuture<Void>> childPuts = new ConcurrentHashMap<>();
+
+  /**
    * Per target store and repository, what {@link ReferrerCopy} holds while it writes referrers
    * there: two targets of one run in one repository do not merge into its referrers lists at once.
    */
@@ -97,7 +107,8 @@ final class ContentCopy {
     // Children first: which are missing, and what they need.
     List<Manifest> children = new ArrayList<>(); // bottom up: a child before its parent
     Map<Digest, Descriptor> needed = new LinkedHashMap<>();
-    collect(source, src, top, target, dst, children, needed);
+    List<CompletableFuture<Void>> underWay = new ArrayList<>(); // present, but still being put
+    collect(source, src, top, target, dst, children, needed, underWay);
     AtomicInteger copied = new AtomicInteger();
     AtomicInteger mounted = new AtomicInteger();
     AtomicInteger skipped = new AtomicInteger();
@@ -123,15 +134,51 @@ final class ContentCopy {
               blobs));
     }
     await(work);
+    int written = 0;
     for (Manifest child : children) {
+      written += putChild(target, dst, child) ? 1 : 0;
+    }
+    for (CompletableFuture<Void> put : underWay) {
+      try {
+        put.join();
+      } catch (CompletionException e) {
+        // the child was there when it was looked up; that put's target reports its own failure
+      }
+    }
+    return new Transfer(
+        copied.get(), mounted.get(), skipped.get(), foreign.get(), bytes.get(), written);
+  }
+
+  /**
+   * Puts a child by digest, unless another target of this run puts (or put) it into the same
+   * repository: then waits for that put, and fails as it failed. Returns whether this call wrote
+   * it.
+   */
+  private boolean putChild(TagBackend target, ImageRef dst, Manifest child) {
+    Placement key = new Placement(target, dst, child.digest());
+    CompletableFuture<Void> mine = new CompletableFuture<>();
+    CompletableFuture<Void> earlier = childPuts.putIfAbsent(key, mine);
+    if (earlier != null) {
+      try {
+        earlier.join();
+      } catch (CompletionException e) {
+        throw rethrow(e);
+      }
+      return false;
+    }
+    try {
       Digest stored = target.put(dst.withDigest(child.digest()), child);
       if (!child.digest().equals(stored)) {
         throw new OcitagException.Failed(
             "digest mismatch: the store reports " + stored + " for child " + child.digest());
       }
+      mine.complete(null);
+      return true;
+    } catch (RuntimeException e) {
+      childPuts.remove(key, mine); // a later target may try again
+      mine.completeExceptionally(e);
+      throw e;
     }
-    return new Transfer(
-        copied.get(), mounted.get(), skipped.get(), foreign.get(), bytes.get(), children.size());
   }
 
   /**
@@ -146,11 +193,18 @@ final class ContentCopy {
       TagBackend target,
       ImageRef dst,
       List<Manifest> children,
-      Map<Digest, Descriptor> needed) {
+      Map<Digest, Descriptor> needed,
+      List<CompletableFuture<Void>> underWay) {
     if (manifest.isIndex()) {
       for (Descriptor d : manifest.children()) {
-        if (children.stream().anyMatch(c -> c.digest().equals(d.digest()))
-            || target.resolve(dst.withDigest(d.digest())).isPresent()) {
+        if (children.stream().anyMatch(c -> c.digest().equals(d.digest()))) {
+          continue;
+        }
+        if (target.resolve(dst.withDigest(d.digest())).isPresent()) {
+          CompletableFuture<Void> put = childPuts.get(new Placement(target, dst, d.digest()));
+          if (put != null) {
+            underWay.add(put);
+          }
           continue;
         }
         Manifest child = source.fetch(src.withDigest(d.digest()));
@@ -163,7 +217,7 @@ final class ContentCopy {
                   + " but its bytes hash to "
                   + child.digest());
         }
-        collect(source, src, child, target, dst, children, needed);
+        collect(source, src, child, target, dst, children, needed, underWay);
         children.add(child);
       }
       return;
