@@ -107,7 +107,8 @@ def record(path, r, out):
         rc = int(open(base + ".rc").read().strip() or -1)
         err = open(base + ".err", errors="replace").read()
         run = dict(round=r, file=name, rc=rc, results=0,
-                   internal="internal error" in err or "Exception" in err)
+                   internal="internal error" in err or "Exception" in err,
+                   said=err.strip().splitlines()[-3:])
         if os.path.exists(base + ".report"):
             for line in open(base + ".report", errors="replace"):
                 if not line.strip():
@@ -254,7 +255,7 @@ def verify(path, codes_file, sums_file, skopeo_file, seconds, cpu, *fault_counts
     print(f"faults injected: {' '.join(fault_counts) or 'none'}")
     print(f"failed or unreported, then retried and recovered: {recovered}; superseded by the "
           f"tag's next write: {superseded}; why they failed:")
-    for reason, n in reasons.most_common(5):
+    for reason, n in reasons.most_common(12):
         print(f"  {n:6} × {reason}")
     changed_tags = {c.split(": ")[0] for c in changed}
     print(f"digest changes: {len(changed_tags)} (every tag read back with curl and hashed, "

@@ -32,6 +32,7 @@
 # request --timeout $request_timeout; the rounds give up (FAIL) after $soak_budget s. The default
 # count took 6 minutes in all on a 2-core machine (README, "Soak").
 #
+# SOAK_FAULTS="503=0.05 lost=0.05 ..." sets other fault rates (bench/faultproxy.py's arguments).
 # SOAK_KEEP=1 keeps the work directory (state.json: every operation and its attempts;
 # rounds/R/batch-S.{txt,report,err}; rN/faults.log). SOAK_SELFTEST=1 moves one tag and removes
 # another behind ocitag's back before the check, which must then FAIL with 1 digest change and
@@ -50,7 +51,7 @@ jobs=16
 run_timeout=300      # seconds per ocitag run: beyond it the run is killed and counted as a hang
 request_timeout=30   # ocitag --timeout: one request, its retries included
 soak_budget=1800     # seconds for all rounds
-faults=(503=0.02 429=0.02 drop=0.01 lost=0.01 cut=0.01)
+read -r -a faults <<<"${SOAK_FAULTS:-503=0.02 429=0.02 drop=0.01 lost=0.01 cut=0.01}"
 started=$(date +%s)
 . "$here/bench/lib.sh"
 bench_need docker-registry skopeo curl openssl htpasswd python3 java mvn sha256sum timeout
