@@ -17,7 +17,7 @@ COUNT/2, so each tag is written twice, half the rounds apart: created first, the
 unchanged, when the second source is the same image). A tag t's kind is fixed: half are retags
 within src/app of their registry, a quarter copies into another repository of the same registry
 (blobs mounted, 10 repositories), a quarter promotions from another registry (blobs copied, into
-20 repositories). The source image is one of
+20 repositories, each fed from one of the two others). The source image is one of
 IMAGES (src/app:1..IMAGES in every registry; DIGESTS maps each REGn/src/app:k to its digest, taken
 by skopeo). An operation whose tag is written again later in the plan is superseded; any other
 that failed, or whose run ended before it reported it, is retried in the next round.
@@ -62,7 +62,11 @@ def plan(path, count, rounds, images, digests_file, regs):
         t = n % tags
         reg, kind = t % 3, (0, 0, 1, 2)[(t // 3) % 4]
         k = rng.randrange(images) + 1
-        src_reg = reg if kind < 2 else (reg + 1 + n % 2) % 3
+        # a promotion's source registry follows from its repository, so that one ocitag run (one
+        # per source registry) writes each repository: two clients putting the same manifest into
+        # one repository at once can have one refused by docker-registry 2.8, which rewrites its
+        # link files in place (distribution 3 writes them through a temporary file)
+        src_reg = reg if kind < 2 else (reg + 1 + (t % 20) % 2) % 3
         repo = ("src/app", f"copy/c{t % 10}", f"prom/p{t % 20}")[kind]
         ops.append(dict(
             n=n, round=n // per_round, tag=t,

@@ -19,7 +19,9 @@
 # copies into another repository of the same registry (blobs mounted), a quarter promotions from
 # another registry (blobs copied); sources are 6 small images (4 single-platform, 2 indexes of two
 # platforms) seeded into every registry by skopeo. Each round writes one `ocitag batch` file per
-# source registry and runs the three at once, each under `timeout` (a run it kills is a hang), each
+# source registry (so each target repository is written by one run at a time: two clients putting
+# the same manifest into one repository at once can have one refused by docker-registry 2.8, which
+# rewrites its link files in place) and runs the three at once, each under `timeout` (a run it kills is a hang), each
 # with a --report file: the results ocitag reports are taken from there and checked as they come
 # (the digest is the source's as skopeo read it; created/moved/unchanged and previousDigest fit what
 # the round before left, where that is known); what failed or went unreported is retried in the
