@@ -99,29 +99,7 @@ done
 start_registry() {
   local i=$1 dir="$work/r$1"
   mkdir -p "$dir"
-  cat >"$dir/config.yml" <<YAML
-version: 0.1
-log:
-  level: error
-  accesslog:
-    disabled: true
-storage:
-  filesystem:
-    rootdirectory: $dir/storage
-  delete:
-    enabled: true
-http:
-  addr: 127.0.0.1:${port[$i]}
-  secret: soak-secret
-  draintimeout: 10s
-  tls:
-    certificate: $work/leaf.crt
-    key: $work/leaf.key
-auth:
-  htpasswd:
-    realm: soak
-    path: $work/htpasswd
-YAML
+  bench_registry_config "$dir" "127.0.0.1:${port[$i]}" yes yes "draintimeout: 10s"
   docker-registry serve "$dir/config.yml" >>"$dir/registry.log" 2>&1 &
   echo $! >"$work/pids/registry$i"
   up "$name:${port[$i]}" || { echo "soak: registry $i did not start: $(tail -3 "$dir/registry.log")" >&2; exit 1; }

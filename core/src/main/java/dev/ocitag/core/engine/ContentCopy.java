@@ -22,6 +22,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 /**
  * Puts what a manifest needs into another repository (of the same store or another): its blobs,
@@ -63,7 +64,7 @@ final class ContentCopy {
    * docker-registry 2.x rewrites a manifest's link file in place on every put of it, and refuses an
    * index put that reads the file meanwhile (MANIFEST_BLOB_UNKNOWN: found by the soak).
    */
-  private final Map<Placement, CompletableFuture<Void>> childPuts = new ConcurrentHashMap<>();
+  private final Map<Placement, CompletableFuture<Boolean>> childPuts = new ConcurrentHashMap<>();
 
   /**
    * Per target store and repository, what {@link ReferrerCopy} holds while it writes referrers
@@ -107,7 +108,7 @@ final class ContentCopy {
     // Children first: which are missing, and what they need.
     List<Manifest> children = new ArrayList<>(); // bottom up: a child before its parent
     Map<Digest, Descriptor> needed = new LinkedHashMap<>();
-    List<CompletableFuture<Void>> underWay = new ArrayList<>(); // present, but still being put
+    List<CompletableFuture<Boolean>> underWay = new ArrayList<>(); // present, but being put
     collect(source, src, top, target, dst, children, needed, underWay);
     AtomicInteger copied = new AtomicInteger();
     AtomicInteger mounted = new AtomicInteger();
@@ -138,7 +139,7 @@ final class ContentCopy {
     for (Manifest child : children) {
       written += putChild(target, dst, child) ? 1 : 0;
     }
-    for (CompletableFuture<Void> put : underWay) {
+    for (CompletableFuture<Boolean> put : underWay) {
       try {
         put.join();
       } catch (CompletionException e) {
@@ -156,26 +157,45 @@ final class ContentCopy {
    */
   private boolean putChild(TagBackend target, ImageRef dst, Manifest child) {
     Placement key = new Placement(target, dst, child.digest());
-    CompletableFuture<Void> mine = new CompletableFuture<>();
-    CompletableFuture<Void> earlier = childPuts.putIfAbsent(key, mine);
+    return once(
+            childPuts,
+            key,
+            () -> {
+              Digest stored = target.put(dst.withDigest(child.digest()), child);
+              if (!child.digest().equals(stored)) {
+                throw new OcitagException.Failed(
+                    "digest mismatch: the store reports "
+                        + stored
+                        + " for child "
+                        + child.digest());
+              }
+              return Boolean.TRUE;
+            })
+        != null;
+  }
+
+  /**
+   * Does {@code work} for {@code key} once per run: when another target does (or did) it, waits for
+   * that and fails as it failed, returning null. A failure leaves the key free, so that a later
+   * target may try again.
+   */
+  private static <K, T> T once(Map<K, CompletableFuture<T>> runs, K key, Supplier<T> work) {
+    CompletableFuture<T> mine = new CompletableFuture<>();
+    CompletableFuture<T> earlier = runs.putIfAbsent(key, mine);
     if (earlier != null) {
       try {
         earlier.join();
       } catch (CompletionException e) {
         throw rethrow(e);
       }
-      return false;
+      return null;
     }
     try {
-      Digest stored = target.put(dst.withDigest(child.digest()), child);
-      if (!child.digest().equals(stored)) {
-        throw new OcitagException.Failed(
-            "digest mismatch: the store reports " + stored + " for child " + child.digest());
-      }
-      mine.complete(null);
-      return true;
+      T done = work.get();
+      mine.complete(done);
+      return done;
     } catch (RuntimeException e) {
-      childPuts.remove(key, mine); // a later target may try again
+      runs.remove(key, mine);
       mine.completeExceptionally(e);
       throw e;
     }
@@ -194,14 +214,14 @@ final class ContentCopy {
       ImageRef dst,
       List<Manifest> children,
       Map<Digest, Descriptor> needed,
-      List<CompletableFuture<Void>> underWay) {
+      List<CompletableFuture<Boolean>> underWay) {
     if (manifest.isIndex()) {
       for (Descriptor d : manifest.children()) {
         if (children.stream().anyMatch(c -> c.digest().equals(d.digest()))) {
           continue;
         }
         if (target.resolve(dst.withDigest(d.digest())).isPresent()) {
-          CompletableFuture<Void> put = childPuts.get(new Placement(target, dst, d.digest()));
+          CompletableFuture<Boolean> put = childPuts.get(new Placement(target, dst, d.digest()));
           if (put != null) {
             underWay.add(put);
           }
@@ -240,25 +260,8 @@ final class ContentCopy {
       return Kind.FOREIGN;
     }
     Placement key = new Placement(target, dst, blob.digest());
-    CompletableFuture<Kind> mine = new CompletableFuture<>();
-    CompletableFuture<Kind> earlier = placed.putIfAbsent(key, mine);
-    if (earlier != null) { // another target of this run puts it in the same repository
-      try {
-        earlier.join();
-      } catch (CompletionException e) {
-        throw rethrow(e);
-      }
-      return Kind.SKIPPED;
-    }
-    try {
-      Kind kind = transfer(source, from, src, target, to, dst, blob);
-      mine.complete(kind);
-      return kind;
-    } catch (RuntimeException e) {
-      placed.remove(key, mine); // a later target may try again
-      mine.completeExceptionally(e);
-      throw e;
-    }
+    Kind kind = once(placed, key, () -> transfer(source, from, src, target, to, dst, blob));
+    return kind == null ? Kind.SKIPPED : kind; // null: another target of this run put it there
   }
 
   private Kind transfer(
