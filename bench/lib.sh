@@ -29,19 +29,23 @@ bench_free_port() {
 
 # bench_hosts_add NAME: maps NAME to 127.0.0.1 in /etc/hosts (marked, for bench_hosts_remove)
 # unless it resolves already
-hosts_added=""
+hosts_added=()
 bench_hosts_add() {
   if ! getent hosts "$1" >/dev/null; then
     echo "127.0.0.1 $1 # ocitag-bench" >>/etc/hosts
-    hosts_added=1
+    hosts_added+=("$1")
   fi
 }
 
+# bench_hosts_remove: removes the lines bench_hosts_add added, only those (another bench running
+# at the same time keeps its own)
 bench_hosts_remove() {
-  if [ -n "$hosts_added" ]; then
-    grep -v "# ocitag-bench$" /etc/hosts >"$work/hosts" || true
+  local n
+  for n in "${hosts_added[@]}"; do
+    grep -vxF "127.0.0.1 $n # ocitag-bench" /etc/hosts >"$work/hosts" || true
     cat "$work/hosts" >/etc/hosts
-  fi
+  done
+  hosts_added=()
 }
 
 # bench_tls CN SAN: a private CA ($work/ca.crt, also in $work/certs/), a leaf for CN with
@@ -60,6 +64,27 @@ bench_tls() {
   user=bench
   password="pw-$RANDOM$RANDOM"
   htpasswd -Bbn "$user" "$password" >"$work/htpasswd" 2>/dev/null
+}
+
+# bench_registry_config DIR ADDR TLS AUTH [LINE...]: writes DIR/config.yml for docker-registry:
+# storage in DIR/storage (deletes allowed), listening on ADDR (HOST:PORT), no access log; TLS=yes
+# serves bench_tls's leaf, AUTH=yes asks for the users in $work/htpasswd; each LINE is added to the
+# http section as it is (say "draintimeout: 10s")
+bench_registry_config() {
+  local dir=$1 addr=$2 tls=$3 auth=$4 line
+  shift 4
+  {
+    printf 'version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\n'
+    printf 'storage:\n  filesystem:\n    rootdirectory: %s/storage\n  delete:\n    enabled: true\n' "$dir"
+    printf 'http:\n  addr: %s\n  secret: bench-secret\n' "$addr"
+    for line in "$@"; do printf '  %s\n' "$line"; done
+    if [ "$tls" = yes ]; then
+      printf '  tls:\n    certificate: %s/leaf.crt\n    key: %s/leaf.key\n' "$work" "$work"
+    fi
+    if [ "$auth" = yes ]; then
+      printf 'auth:\n  htpasswd:\n    realm: bench\n    path: %s/htpasswd\n' "$work"
+    fi
+  } >"$dir/config.yml"
 }
 
 # start_registry: runs docker-registry on 127.0.0.1 and sets $host (127.0.0.1:PORT)

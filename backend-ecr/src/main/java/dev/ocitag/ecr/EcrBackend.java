@@ -13,9 +13,11 @@ import dev.ocitag.core.Referrers;
 import dev.ocitag.core.TagBackend;
 import dev.ocitag.core.TagPolicy;
 import dev.ocitag.distribution.DistributionBackend;
+import dev.ocitag.distribution.RegistryOptions;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -576,6 +578,12 @@ public final class EcrBackend
   public void pushBlob(ImageRef repository, Descriptor blob, InputStream body) {
     BlobRegistry registry = registryOf(repository);
     registry.backend().pushBlob(registry.ref(repository), blob, body);
+  }
+
+  /** As its registry endpoint's: {@code --timeout}. */
+  @Override
+  public Duration retryWithin() {
+    return options.get(RegistryOptions.TIMEOUT);
   }
 
   /**

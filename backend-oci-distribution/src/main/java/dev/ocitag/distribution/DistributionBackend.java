@@ -24,6 +24,7 @@ import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -65,6 +66,7 @@ public final class DistributionBackend implements TagBackend, BlobTransfer, Refe
   private final TlsSetup tls;
   private final OkHttpTransport http;
   private final Consumer<String> debug;
+  private final Duration timeout;
 
   /** Set once HEAD on a manifest failed where GET worked: {@link #resolve} GETs from then on. */
   private volatile boolean resolveByGet;
@@ -81,13 +83,15 @@ public final class DistributionBackend implements TagBackend, BlobTransfer, Refe
       Settings settings,
       TlsSetup tls,
       OkHttpTransport http,
-      Consumer<String> debug) {
+      Consumer<String> debug,
+      Duration timeout) {
     this.endpoint = endpoint;
     this.client = client;
     this.settings = settings;
     this.tls = tls;
     this.http = http;
     this.debug = debug;
+    this.timeout = timeout;
   }
 
   /** Opens a backend for the registry of {@code ref}. */
@@ -186,7 +190,8 @@ public final class DistributionBackend implements TagBackend, BlobTransfer, Refe
             Clock.systemUTC());
     Transport client =
         new Retry(auth, settings, options.get(RegistryOptions.TIMEOUT), debug, breaker);
-    return new DistributionBackend(endpoint, client, settings, tls, http, debug);
+    return new DistributionBackend(
+        endpoint, client, settings, tls, http, debug, options.get(RegistryOptions.TIMEOUT));
   }
 
   /**
@@ -940,6 +945,22 @@ public final class DistributionBackend implements TagBackend, BlobTransfer, Refe
     }
   }
 
+  /** The wait an answer asks for ({@code Retry-After}), or null: none, or longer than we wait. */
+  private Duration retryAfter(HttpAnswer answer) {
+    String header = answer.header("Retry-After");
+    Duration asked = header == null ? null : Retry.parseRetryAfter(header);
+    return asked == null || asked.compareTo(settings.maxRetryAfter()) > 0 ? null : asked;
+  }
+
+  /**
+   * {@code --timeout}: a blob whose upload the registry turned away, or whose connection broke, is
+   * started over for as long as one request is retried.
+   */
+  @Override
+  public Duration retryWithin() {
+    return timeout;
+  }
+
   /**
    * Why an upload failed, told apart: bytes that are not the blob, the source's fault, or the
    * connection to the registry's.
@@ -1021,7 +1042,11 @@ public final class DistributionBackend implements TagBackend, BlobTransfer, Refe
       if (answer.code() == 404 && hasBlob(repository, blob)) {
         return;
       }
-      throw failure(answer, what);
+      OcitagException e = failure(answer, what);
+      if (e instanceof OcitagException.Transient) { // 503, 429: the caller starts the blob over
+        throw new OcitagException.Transient(e.getMessage(), e.getCause(), retryAfter(answer));
+      }
+      throw e;
     }
     checkServedDigest(answer, blob, what);
   }

@@ -11,11 +11,16 @@ import dev.ocitag.core.Descriptor;
 import dev.ocitag.core.Digest;
 import dev.ocitag.core.ImageRef;
 import dev.ocitag.core.OcitagException;
+import dev.ocitag.core.engine.Outcome;
+import dev.ocitag.core.engine.TagEngine;
+import dev.ocitag.core.engine.TagReport;
+import dev.ocitag.core.engine.TagResult;
 import dev.ocitag.core.testing.TestImage;
 import dev.ocitag.core.testing.TestImages;
 import dev.ocitag.distribution.testing.CuttingProxy;
 import dev.ocitag.distribution.testing.RandomBytes;
 import dev.ocitag.distribution.testing.RealRegistry;
+import dev.ocitag.distribution.testing.ReferrersProxy;
 import dev.ocitag.distribution.testing.RegistrySeeder;
 import dev.ocitag.distribution.testing.Skopeo;
 import java.io.ByteArrayInputStream;
@@ -450,6 +455,44 @@ class BlobTransferTest {
     }
     assertArrayEquals(index.bytes(), Skopeo.inspectRaw(TOKEN, repo.withTag("multi")));
     assertTrue(backend.tags(repo).toList().equals(List.of("multi")), "children carry no tag");
+  }
+
+  /**
+   * Four targets in one repository, in one run, from one index: each child manifest is put once and
+   * the other targets wait for that put. Before, every target put every child again;
+   * docker-registry 2.x rewrites a manifest's link file in place on each put, and an index put of
+   * another target that read the file meanwhile was refused (MANIFEST_BLOB_UNKNOWN; found by
+   * bench/soak.sh).
+   */
+  @Test
+  void targetsInOneRepositoryPutEachChildOnce() throws Exception {
+    Skopeo.require();
+    TestImage index = TestImages.ociIndex("children-once");
+    ImageRef src = OPEN.newRepository("src");
+    ImageRef prod = OPEN.newRepository("prod");
+    RegistrySeeder.seed(OPEN, src, index, "v1");
+    try (ReferrersProxy proxy = ReferrersProxy.conditional(OPEN)) { // it logs every request
+      DistributionBackend backend = open(proxy.host(), null);
+      ImageRef via = ImageRef.parse(proxy.host() + "/" + prod.repository());
+      List<ImageRef> targets = Stream.of("a", "b", "c", "d").map(via::withTag).toList();
+
+      TagReport report =
+          new TagEngine(backend, new TagEngine.Options(false, false, 8))
+              .tag(ImageRef.parse(proxy.host() + "/" + src.repository() + ":v1"), targets);
+
+      for (TagResult r : report.results()) {
+        assertEquals(Outcome.CREATED, r.outcome(), r::toString);
+      }
+      for (TestImage child : index.children()) {
+        String put = "PUT /v2/" + prod.repository() + "/manifests/" + child.digest();
+        assertEquals(
+            1, proxy.requests().stream().filter(put::equals).count(), proxy.requests()::toString);
+      }
+      assertEquals(2, report.results().stream().mapToInt(r -> r.transfer().manifests()).sum());
+      for (ImageRef target : targets) {
+        assertArrayEquals(index.bytes(), Skopeo.inspectRaw(OPEN, prod.withTag(target.tag())));
+      }
+    }
   }
 
   @Test

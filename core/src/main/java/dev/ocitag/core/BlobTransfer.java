@@ -1,6 +1,7 @@
 package dev.ocitag.core;
 
 import java.io.InputStream;
+import java.time.Duration;
 
 /**
  * A backend that stores blobs (configs and layers) and can move them: what promotion to another
@@ -39,4 +40,15 @@ public interface BlobTransfer {
    * OcitagException.Failed} naming both digests. Never holds the whole blob in memory.
    */
   void pushBlob(ImageRef repository, Descriptor blob, InputStream body);
+
+  /**
+   * How long after a blob's first attempt the caller may go on starting it over (reading it from
+   * its source again) when {@link #pushBlob} fails as {@link OcitagException.Transient}: a store
+   * that answers, even 503 or 429, is worth trying again until then, with a backoff or the wait it
+   * asked for. A stream whose bytes were sent cannot be sent again by the store itself. By default
+   * zero: no start-over beyond the few every caller makes.
+   */
+  default Duration retryWithin() {
+    return Duration.ZERO;
+  }
 }

@@ -1,5 +1,7 @@
 package dev.ocitag.core;
 
+import java.time.Duration;
+
 /**
  * The closed set of failures ocitag reports. The CLI maps each kind to one exit code in one place;
  * backends translate their transport's errors into these.
@@ -62,12 +64,28 @@ public abstract sealed class OcitagException extends RuntimeException
 
   /** A failure that may pass if tried again later: throttling, a dropped connection, a 5xx. */
   public static final class Transient extends OcitagException {
+    private final Duration retryAfter;
+
     public Transient(String message) {
       this(message, null);
     }
 
     public Transient(String message, Throwable cause) {
+      this(message, cause, null);
+    }
+
+    /**
+     * @param retryAfter how long the store asked to wait before the next try (a {@code
+     *     Retry-After}), or null when it did not say
+     */
+    public Transient(String message, Throwable cause, Duration retryAfter) {
       super(message, cause);
+      this.retryAfter = retryAfter;
+    }
+
+    /** How long the store asked to wait before the next try, or null when it did not say. */
+    public Duration retryAfter() {
+      return retryAfter;
     }
   }
 

@@ -21,6 +21,7 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -357,6 +358,75 @@ class PromotionEngineTest {
     assertEquals(sizeOf(blobs) + 10, streamed.get());
   }
 
+  /**
+   * A target that is worth trying again for a while (a registry, for --timeout): a blob whose
+   * attempts keep failing as transient is started over past the first three, with a backoff, until
+   * it is stored.
+   */
+  @Test
+  void aStreamThatBreaksSixTimesIsStartedOverWhileTheTargetAllows() {
+    a.seed(SOURCE, index, "src");
+    AtomicInteger opened = new AtomicInteger();
+    a.serveBlobsThrough(
+        in -> opened.getAndIncrement() < 6 ? breakingAfter(in, 10, Break.TRANSIENT) : in);
+    b.retryWithin(Duration.ofSeconds(30));
+    ImageRef target = ref("b.test/prod:v1");
+
+    TagResult r = promote(sequential(), target);
+
+    assertCreated(r);
+    assertEquals(4 + 6, a.operations("openBlob").size(), "the first blob read seven times");
+    assertHolds(b, target, index);
+  }
+
+  /** The wait a store asks for (Retry-After) comes before the next attempt. */
+  @Test
+  void theWaitTheTargetAskedForIsWaitedBeforeStartingOver() {
+    a.seed(SOURCE, index, "src");
+    AtomicInteger opened = new AtomicInteger();
+    a.serveBlobsThrough(
+        in ->
+            opened.getAndIncrement() < 4
+                ? new FilterInputStream(in) {
+                  @Override
+                  public int read(byte[] buf, int off, int len) {
+                    throw new OcitagException.Transient(
+                        "429 slow down", null, Duration.ofMillis(300));
+                  }
+                }
+                : in);
+    b.retryWithin(Duration.ofSeconds(30));
+
+    long start = System.nanoTime();
+    TagResult r = promote(sequential(), ref("b.test/prod:v1"));
+    long millis = (System.nanoTime() - start) / 1_000_000;
+
+    assertCreated(r);
+    assertTrue(millis >= 4 * 300, millis + " ms for four waits of 300 ms");
+  }
+
+  /**
+   * Past the first three attempts, a target's time runs out: the blob fails as transient, with the
+   * store's words, and nothing is tagged.
+   */
+  @Test
+  void aStreamThatAlwaysBreaksEndsOnceTheTargetsTimeIsUp() {
+    a.seed(SOURCE, index, "src");
+    a.serveBlobsThrough(in -> breakingAfter(in, 10, Break.TRANSIENT));
+    b.retryWithin(Duration.ofMillis(1500));
+    ImageRef target = ref("b.test/prod:v1");
+
+    long start = System.nanoTime();
+    TagResult r = promote(sequential(), target);
+    long millis = (System.nanoTime() - start) / 1_000_000;
+
+    assertEquals(Outcome.FAILED, r.outcome());
+    assertInstanceOf(OcitagException.Transient.class, r.error());
+    assertTrue(millis < 1500 + 8000 + 1000, millis + " ms");
+    assertTrue(a.operations("openBlob").size() > 3, () -> a.operations("openBlob").toString());
+    assertEquals(Optional.empty(), b.resolve(target));
+  }
+
   @Test
   void everyBlobStreamIsClosedOnceItsPushIsOverABrokenOneToo() {
     a.seed(SOURCE, index, "src");
@@ -379,6 +449,28 @@ class PromotionEngineTest {
 
     assertEquals(5, opened.get());
     assertEquals(5, closed.get());
+  }
+
+  /**
+   * Targets in one repository of one run, from one index: each child is written once, by one of
+   * them; the others wait for it and report it as not theirs.
+   */
+  @Test
+  void targetsInOneRepositoryWriteEachChildOnce() {
+    a.seed(SOURCE, index, "src");
+    List<ImageRef> targets =
+        List.of(ref("b.test/prod:v1"), ref("b.test/prod:v2"), ref("b.test/prod:v3"));
+
+    TagReport report = engine(parallel()).tag(SOURCE, targets);
+
+    for (TagResult r : report.results()) {
+      assertCreated(r);
+      assertHolds(b, r.target(), index);
+    }
+    for (TestImage child : index.children()) {
+      assertEquals(1, count(b.operations("put"), child.digest()), child.digest()::toString);
+    }
+    assertEquals(2, report.results().stream().mapToInt(r -> r.transfer().manifests()).sum());
   }
 
   @Test

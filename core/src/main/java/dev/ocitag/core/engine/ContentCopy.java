@@ -10,6 +10,7 @@ import dev.ocitag.core.TagBackend;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,8 +19,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 /**
  * Puts what a manifest needs into another repository (of the same store or another): its blobs,
@@ -32,12 +35,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * into the target, whose {@link BlobTransfer#pushBlob} checks the digest before committing. A blob
  * this run has streamed into the store already is mounted without asking first whether the target
  * has it (a mount of a blob the repository holds succeeds too): one request, not two. A stream that
- * breaks ({@link OcitagException.Transient}) starts over from the source, a few times. One run
- * shares this object across its targets, so two targets never copy the same blob into the same
- * repository twice.
+ * breaks or an upload the store turns away ({@link OcitagException.Transient}) starts over from the
+ * source, after a wait, a few times and then for as long as the target allows. One run shares this
+ * object across its targets, so two targets never copy the same blob into the same repository
+ * twice.
  */
 final class ContentCopy {
   private static final int ATTEMPTS = 3;
+  private static final Duration BASE_BACKOFF = Duration.ofMillis(100);
+  private static final Duration MAX_BACKOFF = Duration.ofSeconds(8);
 
   private final ExecutorService blobs;
   private final TagEngine.Listener listener;
@@ -51,6 +57,16 @@ final class ContentCopy {
    * the source is read once per store.
    */
   private final Map<StoreBlob, CompletableFuture<ImageRef>> streamed = new ConcurrentHashMap<>();
+
+  /**
+   * Per target store, repository and digest, the child manifest a target of this run puts there,
+   * done once it is in place: another target in the same repository waits for it instead of putting
+   * the same bytes again, and one that found the child present waits for a put still under way (a
+   * retry after a lost answer), so that no index goes up while a child it names is being written.
+   * docker-registry 2.x rewrites a manifest's link file in place on every put of it, and refuses an
+   * index put that reads the file meanwhile (MANIFEST_BLOB_UNKNOWN: found by the soak).
+   */
+  private final Map<Placement, CompletableFuture<Boolean>> childPuts = new ConcurrentHashMap<>();
 
   /**
    * Per target store and repository, what {@link ReferrerCopy} holds while it writes referrers
@@ -94,7 +110,8 @@ final class ContentCopy {
     // Children first: which are missing, and what they need.
     List<Manifest> children = new ArrayList<>(); // bottom up: a child before its parent
     Map<Digest, Descriptor> needed = new LinkedHashMap<>();
-    collect(source, src, top, target, dst, children, needed);
+    List<CompletableFuture<Boolean>> underWay = new ArrayList<>(); // present, but being put
+    collect(source, src, top, target, dst, children, needed, underWay);
     AtomicInteger copied = new AtomicInteger();
     AtomicInteger mounted = new AtomicInteger();
     AtomicInteger skipped = new AtomicInteger();
@@ -120,15 +137,70 @@ final class ContentCopy {
               blobs));
     }
     await(work);
+    int written = 0;
     for (Manifest child : children) {
-      Digest stored = target.put(dst.withDigest(child.digest()), child);
-      if (!child.digest().equals(stored)) {
-        throw new OcitagException.Failed(
-            "digest mismatch: the store reports " + stored + " for child " + child.digest());
+      written += putChild(target, dst, child) ? 1 : 0;
+    }
+    for (CompletableFuture<Boolean> put : underWay) {
+      try {
+        put.join();
+      } catch (CompletionException e) {
+        // the child was there when it was looked up; that put's target reports its own failure
       }
     }
     return new Transfer(
-        copied.get(), mounted.get(), skipped.get(), foreign.get(), bytes.get(), children.size());
+        copied.get(), mounted.get(), skipped.get(), foreign.get(), bytes.get(), written);
+  }
+
+  /**
+   * Puts a child by digest, unless another target of this run puts (or put) it into the same
+   * repository: then waits for that put, and fails as it failed. Returns whether this call wrote
+   * it.
+   */
+  private boolean putChild(TagBackend target, ImageRef dst, Manifest child) {
+    Placement key = new Placement(target, dst, child.digest());
+    return once(
+            childPuts,
+            key,
+            () -> {
+              Digest stored = target.put(dst.withDigest(child.digest()), child);
+              if (!child.digest().equals(stored)) {
+                throw new OcitagException.Failed(
+                    "digest mismatch: the store reports "
+                        + stored
+                        + " for child "
+                        + child.digest());
+              }
+              return Boolean.TRUE;
+            })
+        != null;
+  }
+
+  /**
+   * Does {@code work} for {@code key} once per run: when another target does (or did) it, waits for
+   * that and fails as it failed, returning null. A failure leaves the key free, so that a later
+   * target may try again.
+   */
+  private static <K, T> T once(Map<K, CompletableFuture<T>> runs, K key, Supplier<T> work) {
+    CompletableFuture<T> mine = new CompletableFuture<>();
+    CompletableFuture<T> earlier = runs.putIfAbsent(key, mine);
+    if (earlier != null) {
+      try {
+        earlier.join();
+      } catch (CompletionException e) {
+        throw rethrow(e);
+      }
+      return null;
+    }
+    try {
+      T done = work.get();
+      mine.complete(done);
+      return done;
+    } catch (RuntimeException e) {
+      runs.remove(key, mine);
+      mine.completeExceptionally(e);
+      throw e;
+    }
   }
 
   /**
@@ -143,11 +215,18 @@ final class ContentCopy {
       TagBackend target,
       ImageRef dst,
       List<Manifest> children,
-      Map<Digest, Descriptor> needed) {
+      Map<Digest, Descriptor> needed,
+      List<CompletableFuture<Boolean>> underWay) {
     if (manifest.isIndex()) {
       for (Descriptor d : manifest.children()) {
-        if (children.stream().anyMatch(c -> c.digest().equals(d.digest()))
-            || target.resolve(dst.withDigest(d.digest())).isPresent()) {
+        if (children.stream().anyMatch(c -> c.digest().equals(d.digest()))) {
+          continue;
+        }
+        if (target.resolve(dst.withDigest(d.digest())).isPresent()) {
+          CompletableFuture<Boolean> put = childPuts.get(new Placement(target, dst, d.digest()));
+          if (put != null) {
+            underWay.add(put);
+          }
           continue;
         }
         Manifest child = source.fetch(src.withDigest(d.digest()));
@@ -160,7 +239,7 @@ final class ContentCopy {
                   + " but its bytes hash to "
                   + child.digest());
         }
-        collect(source, src, child, target, dst, children, needed);
+        collect(source, src, child, target, dst, children, needed, underWay);
         children.add(child);
       }
       return;
@@ -183,25 +262,8 @@ final class ContentCopy {
       return Kind.FOREIGN;
     }
     Placement key = new Placement(target, dst, blob.digest());
-    CompletableFuture<Kind> mine = new CompletableFuture<>();
-    CompletableFuture<Kind> earlier = placed.putIfAbsent(key, mine);
-    if (earlier != null) { // another target of this run puts it in the same repository
-      try {
-        earlier.join();
-      } catch (CompletionException e) {
-        throw rethrow(e);
-      }
-      return Kind.SKIPPED;
-    }
-    try {
-      Kind kind = transfer(source, from, src, target, to, dst, blob);
-      mine.complete(kind);
-      return kind;
-    } catch (RuntimeException e) {
-      placed.remove(key, mine); // a later target may try again
-      mine.completeExceptionally(e);
-      throw e;
-    }
+    Kind kind = once(placed, key, () -> transfer(source, from, src, target, to, dst, blob));
+    return kind == null ? Kind.SKIPPED : kind; // null: another target of this run put it there
   }
 
   private Kind transfer(
@@ -213,8 +275,8 @@ final class ContentCopy {
       ImageRef dst,
       Descriptor blob) {
     StoreBlob key = new StoreBlob(target, blob.digest());
-    ImageRef placed = holder(key);
-    if (placed != null && !placed.equals(dst) && to.mountBlob(dst, blob, placed)) {
+    ImageRef filled = holder(key);
+    if (filled != null && !filled.equals(dst) && to.mountBlob(dst, blob, filled)) {
       // this run put it in another repository of the store: the mount is the one request (the
       // registry mounts a blob the repository has as well); the HEAD below only where it fails
       return Kind.MOUNTED;
@@ -236,7 +298,7 @@ final class ContentCopy {
       }
       if (holder != null
           && !holder.equals(dst)
-          && !holder.equals(placed) // that mount was tried above
+          && !holder.equals(filled) // that mount was tried above
           && to.mountBlob(dst, blob, holder)) {
         return Kind.MOUNTED;
       }
@@ -262,23 +324,47 @@ final class ContentCopy {
         : null;
   }
 
-  /** Streams the blob from the source into the target, starting over when the stream breaks. */
+  /**
+   * Streams the blob from the source into the target, starting over when an attempt fails as {@link
+   * OcitagException.Transient} (a stream that broke, an upload the registry turned away): after the
+   * wait the store asked for, else a backoff with full jitter; {@link #ATTEMPTS} times, and beyond
+   * that for as long as the target's {@link BlobTransfer#retryWithin} allows since the first
+   * attempt began.
+   */
   private void stream(
       BlobTransfer from, ImageRef src, BlobTransfer to, ImageRef dst, Descriptor blob) {
+    long start = System.nanoTime();
+    long within = to.retryWithin().toNanos();
     for (int attempt = 1; ; attempt++) {
       InputStream in = null;
+      Duration wait;
       try {
         in = new Counting(from.openBlob(src, blob), listener);
         to.pushBlob(dst, blob, in);
         return;
       } catch (OcitagException.Transient e) {
-        if (attempt >= ATTEMPTS) {
+        wait = e.retryAfter() != null ? e.retryAfter() : backoff(attempt);
+        boolean inTime = System.nanoTime() - start + wait.toNanos() < within;
+        if (!inTime && (attempt >= ATTEMPTS || wait.compareTo(MAX_BACKOFF) > 0)) {
           throw e;
         }
       } finally {
         closeQuietly(in); // the push has read what it needs; a failed close changes nothing
       }
+      try {
+        Thread.sleep(wait.toMillis());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new OcitagException.Failed("interrupted while waiting to start a blob over", e);
+      }
     }
+  }
+
+  /** Full jitter: uniformly between 0 and 100 ms * 2^(attempt-1), at most {@link #MAX_BACKOFF}. */
+  private static Duration backoff(int attempt) {
+    long cap =
+        Math.min(MAX_BACKOFF.toMillis(), BASE_BACKOFF.toMillis() << Math.min(attempt - 1, 20));
+    return Duration.ofMillis(ThreadLocalRandom.current().nextLong(cap + 1));
   }
 
   private static void closeQuietly(InputStream in) {

@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -45,6 +46,7 @@ public final class InMemoryBackend implements TagBackend, TagPolicy, BlobTransfe
   private final UnaryOperator<byte[]> storeAs;
   private final List<Operation> operations = new ArrayList<>();
   private volatile UnaryOperator<InputStream> blobStreams = UnaryOperator.identity();
+  private volatile Duration retryWithin = Duration.ZERO;
 
   /**
    * One call made to this backend: a blob call, or a put.
@@ -104,6 +106,16 @@ public final class InMemoryBackend implements TagBackend, TagPolicy, BlobTransfe
    */
   public void serveBlobsThrough(UnaryOperator<InputStream> fault) {
     blobStreams = fault;
+  }
+
+  /** What {@link #retryWithin} answers from now on (zero, the SPI's default, until set). */
+  public void retryWithin(Duration d) {
+    retryWithin = d;
+  }
+
+  @Override
+  public Duration retryWithin() {
+    return retryWithin;
   }
 
   /** The blob's bytes as stored in the repository, if it is there. */
