@@ -20,7 +20,9 @@ trap bench_cleanup EXIT
 bench_free_port() {
   local p
   for _ in $(seq 50); do
-    p=$((20000 + RANDOM % 20000))
+    # below Linux's ephemeral ports (32768 and up), which any client's connection may hold: one
+    # nothing listens on could still not be bound ("address already in use")
+    p=$((20000 + RANDOM % 12000))
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
   done
   echo "bench: no free port" >&2
