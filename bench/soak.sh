@@ -32,7 +32,7 @@
 #
 # Bounds: COUNT operations; ROUNDS + 5 rounds at most; each ocitag run at most $run_timeout s, each
 # request --timeout $request_timeout; the rounds give up (FAIL) after $soak_budget s. The default
-# count took 6 minutes in all on a 2-core machine (README, "Soak").
+# count took six and a half minutes in all on a 2-core machine (README, "Soak").
 #
 # SOAK_FAULTS="503=0.05 lost=0.05 ..." sets other fault rates (bench/faultproxy.py's arguments).
 # SOAK_KEEP=1 keeps the work directory (state.json: every operation and its attempts;
