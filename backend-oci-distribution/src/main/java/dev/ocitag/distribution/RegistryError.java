@@ -9,13 +9,17 @@ import java.util.Locale;
 
 /**
  * An error a registry answered: the HTTP status and the first entry of the spec's {@code errors}
- * body ({@code code}, {@code message}, {@code detail}), translated into the core's exceptions.
+ * body ({@code code}, {@code message}, {@code detail}), translated into the core's exceptions; the
+ * entries after it are kept as words for the message (the first may not be the cause:
+ * docker-registry answers an index whose child it cannot read with DIGEST_INVALID, then
+ * MANIFEST_BLOB_UNKNOWN).
  *
  * @param code the spec's error code, or null when the body had none
  * @param message the registry's message, or null
  * @param detail the registry's detail as compact text, or null
+ * @param more the other entries as {@code CODE: message}, joined with "; ", or null when none
  */
-record RegistryError(int status, String code, String message, String detail) {
+record RegistryError(int status, String code, String message, String detail, String more) {
 
   private static final int MAX_TEXT = 300;
 
@@ -24,7 +28,8 @@ record RegistryError(int status, String code, String message, String detail) {
     if (body != null && body.length > 0) {
       try {
         JsonNode root = Json.read(body);
-        JsonNode first = root == null ? null : root.path("errors").path(0);
+        JsonNode errors = root == null ? null : root.path("errors");
+        JsonNode first = errors == null ? null : errors.path(0);
         if (first != null && first.isObject()) {
           JsonNode detail = first.get("detail");
           String detailText =
@@ -35,21 +40,41 @@ record RegistryError(int status, String code, String message, String detail) {
               status,
               first.path("code").asText(null),
               first.path("message").asText(null),
-              detailText);
+              detailText,
+              others(errors));
         }
       } catch (IOException e) {
         // not JSON: fall through and keep a short piece of the text
       }
       String text = new String(body, StandardCharsets.UTF_8).strip();
       if (!text.isEmpty() && !text.startsWith("<")) {
-        return new RegistryError(status, null, oneLine(text), null);
+        return new RegistryError(status, null, oneLine(text), null, null);
       }
     }
-    return new RegistryError(status, null, null, null);
+    return new RegistryError(status, null, null, null, null);
+  }
+
+  /** The entries after the first, as {@code CODE: message; ...}, or null. */
+  private static String others(JsonNode errors) {
+    StringBuilder s = new StringBuilder();
+    for (int i = 1; i < errors.size(); i++) {
+      JsonNode e = errors.get(i);
+      String code = e.path("code").asText("");
+      String message = e.path("message").asText("");
+      if (code.isEmpty() && message.isEmpty()) {
+        continue;
+      }
+      s.append(s.length() == 0 ? "" : "; ")
+          .append(code)
+          .append(code.isEmpty() || message.isEmpty() ? "" : ": ")
+          .append(message);
+    }
+    return s.length() == 0 ? null : s.toString();
   }
 
   /**
-   * The registry's words for the one-line error: {@code 404 MANIFEST_UNKNOWN: manifest unknown}.
+   * The registry's words for the one-line error: {@code 404 MANIFEST_UNKNOWN: manifest unknown},
+   * and after it the other errors it named, if any ({@code (also: MANIFEST_BLOB_UNKNOWN: ...)}).
    */
   String describe() {
     StringBuilder s = new StringBuilder().append(status);
@@ -58,6 +83,9 @@ record RegistryError(int status, String code, String message, String detail) {
     }
     if (message != null) {
       s.append(": ").append(oneLine(message));
+    }
+    if (more != null) {
+      s.append(" (also: ").append(oneLine(more)).append(')');
     }
     return s.toString();
   }

@@ -366,6 +366,33 @@ class FaultInjectionTest {
   }
 
   @Test
+  void everyErrorTheRegistryNamesIsInTheOneLineAndTheFirstDecides() {
+    // docker-registry 2.x answers an index whose child it cannot read while another client
+    // rewrites it with two errors, and the second is the cause
+    server.enqueue(
+        status(
+            400,
+            "{\"errors\":[{\"code\":\"DIGEST_INVALID\",\"message\":\"provided digest did not"
+                + " match uploaded content\"},{\"code\":\"MANIFEST_BLOB_UNKNOWN\",\"message\":"
+                + "\"blob unknown to registry\",\"detail\":\"sha256:"
+                + "cd".repeat(32)
+                + "\"},{\"detail\":\"neither code nor message\"}]}"));
+
+    OcitagException e =
+        assertThrows(
+            OcitagException.InvalidInput.class,
+            () -> backend.put(repo.withTag("x"), image.manifest()));
+
+    assertTrue(
+        e.getMessage()
+            .contains(
+                "400 DIGEST_INVALID: provided digest did not match uploaded content (also:"
+                    + " MANIFEST_BLOB_UNKNOWN: blob unknown to registry)"),
+        e.getMessage());
+    assertTrue(e.getMessage().indexOf('\n') < 0, "one line");
+  }
+
+  @Test
   void specErrorCodesMapToTheCoresExceptionsWithTheRegistrysMessage() {
     server.enqueue(
         status(
