@@ -23,25 +23,7 @@ dist=$(ls -d "$work"/ocitag-*/bin/ocitag)
 
 bench_tls 127.0.0.1 IP:127.0.0.1
 host="127.0.0.1:$(bench_free_port)"
-cat >"$work/config.yml" <<YAML
-version: 0.1
-log:
-  level: error
-  accesslog:
-    disabled: true
-storage:
-  filesystem:
-    rootdirectory: $work/storage
-http:
-  addr: $host
-  tls:
-    certificate: $work/leaf.crt
-    key: $work/leaf.key
-auth:
-  htpasswd:
-    realm: bench
-    path: $work/htpasswd
-YAML
+bench_registry_config "$work" "$host" yes yes
 docker-registry serve "$work/config.yml" >"$work/registry.log" 2>&1 &
 registry_pid=$!
 for _ in $(seq 100); do

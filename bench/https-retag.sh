@@ -41,26 +41,9 @@ bench_tls "$name" "DNS:$name,IP:127.0.0.1"
 
 # serve NAME PORT TLS(yes|no) AUTH(yes|no)
 serve() {
-  local dir="$work/$1" tls="" auth=""
+  local dir="$work/$1"
   mkdir -p "$dir"
-  [ "$3" = yes ] && tls=$'\n  tls:\n    certificate: '"$work/leaf.crt"$'\n    key: '"$work/leaf.key"
-  [ "$4" = yes ] && auth=$'auth:\n  htpasswd:\n    realm: bench\n    path: '"$work/htpasswd"
-  cat >"$dir/config.yml" <<YAML
-version: 0.1
-log:
-  level: error
-  accesslog:
-    disabled: true
-storage:
-  filesystem:
-    rootdirectory: $dir/storage
-  delete:
-    enabled: true
-http:
-  addr: 127.0.0.1:$2
-  secret: bench-secret$tls
-$auth
-YAML
+  bench_registry_config "$dir" "127.0.0.1:$2" "$3" "$4"
   docker-registry serve "$dir/config.yml" >"$dir/registry.log" 2>&1 &
   pids+=($!)
   local scheme=http

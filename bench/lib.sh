@@ -92,20 +92,7 @@ bench_registry_config() {
 # start_registry: runs docker-registry on 127.0.0.1 and sets $host (127.0.0.1:PORT)
 start_registry() {
   host="127.0.0.1:$(bench_free_port)"
-  cat >"$work/config.yml" <<YAML
-version: 0.1
-log:
-  level: error
-  accesslog:
-    disabled: true
-storage:
-  filesystem:
-    rootdirectory: $work/storage
-  delete:
-    enabled: true
-http:
-  addr: $host
-YAML
+  bench_registry_config "$work" "$host" no no
   docker-registry serve "$work/config.yml" >"$work/registry.log" 2>&1 &
   registry_pid=$!
   for _ in $(seq 100); do
