@@ -2,9 +2,9 @@
 # The release tarball's cold start against the repository launcher's, in the same run, interleaved
 # (one run of each in turn, so a busy minute hurts both alike): a layout digest, --version, and a
 # retag on an HTTPS registry with a private CA and Basic auth (a new tag each run: GET + PUT).
-# Rows: the tarball unpacked elsewhere than it was built (bin/ocitag: Temurin 25 jlink'd, its AOT
-# cache), the same without its cache, the repository launcher (./ocitag: JDK 17, AppCDS), and the
-# launcher's JVM without the launcher script (java with its flags and archive, no bash).
+# Rows: the tarball unpacked elsewhere than it was built (bin/ocitag: Temurin 25 jlink'd, its class
+# data archive), the same without its archive, the repository launcher (./ocitag: JDK 17, AppCDS),
+# and the launcher's JVM without the launcher script (java with its flags and archive, no bash).
 #
 #   bench/dist-coldstart.sh [RUNS]     (default 21; medians)
 #
@@ -43,7 +43,7 @@ jvm17=(-XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -XX:-UsePerfData -Xlog:disa
   -Xlog:all=warning:stderr -Xlog:cds=off,cds+dynamic=off -XX:+UnlockDiagnosticVMOptions
   -XX:ArchiveRelocationMode=0 -XX:SharedArchiveFile="$here/cli/target/ocitag.jsa")
 direct17() { java "${jvm17[@]}" -jar "$here/cli/target/ocitag.jar" "$@"; }
-nocache() { OCITAG_JAVA_OPTS=-XX:AOTMode=off "$dist" "$@"; }
+nocache() { OCITAG_JAVA_OPTS=-Xshare:off "$dist" "$@"; }
 next() { echo "t$RANDOM$RANDOM"; }
 tls=(--ca-file "$work/ca.crt" --docker-config "$work/docker")
 
@@ -89,8 +89,8 @@ table() {
     local ms name
     ms=$(awk -v t="$t" '$1==t {print $2}' "$work/res")
     case $t in
-      tarball_) name="tarball bin/ocitag (Temurin 25, AOT cache)" ;;
-      nocache) name="tarball bin/ocitag, -XX:AOTMode=off" ;;
+      tarball_) name="tarball bin/ocitag (Temurin 25, its archive)" ;;
+      nocache) name="tarball bin/ocitag, -Xshare:off" ;;
       launcher_) name="repository launcher ./ocitag (JDK 17, AppCDS)" ;;
       direct17) name="JDK 17 + AppCDS, java directly (no bash)" ;;
     esac

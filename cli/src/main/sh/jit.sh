@@ -1,5 +1,6 @@
-# Which JIT compilers a command line gets; sourced (POSIX sh) by the repository launcher (./ocitag)
-# and by the release's bin/ocitag, so that both choose alike.
+# Which JIT compilers a command line gets (and, for the release, where its class data archive is
+# mapped); sourced (POSIX sh) by the repository launcher (./ocitag) and by the release's bin/ocitag,
+# so that both choose alike.
 #
 # C1 alone with one compiler thread starts fastest (a cold retag takes ~20 % less CPU than with
 # C2 as well; a batch of 200 retags ~40 % less), and retags are start-up bound. Moving blobs is not:
@@ -12,6 +13,15 @@
 
 # the JVM options of C1 alone
 ocitag_c1_only="-XX:TieredStopAtLevel=1 -XX:CICompilerCount=1"
+
+# ocitag_takes_value ARG: whether option ARG takes the next word as its value
+ocitag_takes_value() {
+  case $1 in
+    -o | -j | --output | --jobs | --ca-file | --timeout | --docker-config | --region | --profile | \
+      --endpoint-url | --registry-id | --report | --referrers-type) return 0 ;;
+  esac
+  return 1
+}
 
 # ocitag_batch_promotes FILE: whether batch FILE may name a target outside its source's repository
 ocitag_batch_promotes() {
@@ -27,11 +37,8 @@ ocitag_streams() {
   _ocitag_command="" _ocitag_params=0 _ocitag_skip=""
   for _ocitag_arg in "$@"; do
     if [ -n "$_ocitag_skip" ]; then _ocitag_skip=""; continue; fi
-    case $_ocitag_arg in
-      -o | -j | --output | --jobs | --ca-file | --timeout | --docker-config | --region | --profile | \
-        --endpoint-url | --registry-id | --report | --referrers-type) _ocitag_skip=1; continue ;;
-      -?*) continue ;;
-    esac
+    if ocitag_takes_value "$_ocitag_arg"; then _ocitag_skip=1; continue; fi
+    case $_ocitag_arg in -?*) continue ;; esac
     if [ -z "$_ocitag_command" ]; then
       _ocitag_command=$_ocitag_arg
       [ "$_ocitag_command" = tag ] || [ "$_ocitag_command" = batch ] || return 1
@@ -48,4 +55,36 @@ ocitag_streams() {
     fi
   done
   return 1
+}
+
+# ocitag_local ARGS...: whether the command line stays on disk: no command (--version, --help),
+# help or completion, or a command whose every reference is an OCI layout (oci:...) or a bare
+# target tag. The release's bin/ocitag maps its class data archive where it was made for these (a
+# start that touches few of its classes), and relocates it for the rest (JDK 25 then writes its
+# pages once, up front, rather than one copy-on-write fault at a time: faster for the ~3,000
+# classes a registry command loads). A batch file or a rollback report is not read ahead.
+ocitag_local() {
+  _ocitag_command="" _ocitag_params=0 _ocitag_skip=""
+  for _ocitag_arg in "$@"; do
+    if [ -n "$_ocitag_skip" ]; then _ocitag_skip=""; continue; fi
+    if ocitag_takes_value "$_ocitag_arg"; then _ocitag_skip=1; continue; fi
+    case $_ocitag_arg in -?*) continue ;; esac
+    if [ -z "$_ocitag_command" ]; then
+      _ocitag_command=$_ocitag_arg
+      case $_ocitag_command in
+        help | completion) return 0 ;;
+        batch | rollback) return 1 ;;
+      esac
+      continue
+    fi
+    _ocitag_params=$((_ocitag_params + 1))
+    case $_ocitag_arg in
+      oci:*) ;;
+      *)
+        [ "$_ocitag_command" = tag ] && [ "$_ocitag_params" -gt 1 ] || return 1
+        case $_ocitag_arg in '' | [.-]* | *[!A-Za-z0-9_.-]*) return 1 ;; esac
+        ;;
+    esac
+  done
+  return 0
 }

@@ -130,5 +130,16 @@ verdicts="$verdicts $(jit --dry-run tag --report "$work/r.jsonl" --referrers-typ
 [ "$verdicts" = "c1 c1 tiered tiered c1 tiered c1 tiered tiered c1 c1" ]
 check "C1 alone for retags and reads; C2 as well for promotions (tag, batch)" $? "$verdicts"
 
+# 6. The release's choice of where its class data archive is mapped (ocitag_local in jit.sh, which
+# bin/ocitag sources): in place while the command line stays on disk, relocated otherwise
+where() { if (. "$repo/cli/src/main/sh/jit.sh" && ocitag_local "$@"); then echo local; else echo remote; fi; }
+maps="$(where --version) $(where help tag) $(where completion bash) $(where digest oci:/x:1)"
+maps="$maps $(where tag oci:/x:1 v2 oci:/y:v1) $(where --ca-file /etc/x.pem tag -j 4 oci:/x:1 v2)"
+maps="$maps $(where tag reg.example/app:1 v2) $(where tag oci:/x:1 reg.example/app:2)"
+maps="$maps $(where digest ecr:app:1) $(where batch f.txt) $(where rollback r.jsonl)"
+maps="$maps $(where tag /x/layout v2) $(where --report r.jsonl tag oci:/x:1 v2)"
+[ "$maps" = "local local local local local local remote remote remote remote remote remote local" ]
+check "the release maps its archive in place for commands on disk, relocated for registries" $? "$maps"
+
 echo "launcher: $passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -27,9 +27,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The release tarball as a user meets it: unpacked with tar somewhere else than where it was built
- * (the AOT cache must still fit), read-only, run with no JDK on the PATH: a layout, an HTTPS
- * registry with a private CA and Basic auth, ECR through an OIDC web identity (STS), an unsupported
- * platform, a cache that does not fit.
+ * (the class data archive must still fit), read-only, run with no JDK on the PATH: a layout, an
+ * HTTPS registry with a private CA and Basic auth, ECR through an OIDC web identity (STS), an
+ * unsupported platform, an archive that does not fit.
  */
 class TarballTest {
   private static final Path TARBALL = Path.of(System.getProperty("dist.tarball"));
@@ -113,7 +113,7 @@ class TarballTest {
   }
 
   @Test
-  void tagsALayoutWithItsClassesFromTheAotCache(@TempDir Path tmp) throws Exception {
+  void tagsALayoutWithItsClassesFromTheArchive(@TempDir Path tmp) throws Exception {
     Command.require("skopeo", "the independent check of the digest (Debian package skopeo)");
     Path layout = tmp.resolve("hello");
     TrainingRun.copyTree(EXAMPLE, layout);
@@ -132,14 +132,14 @@ class TarballTest {
         Command.run(List.of("skopeo", "inspect", "--raw", "oci:" + layout + ":v2")).expect(0).out();
     assertEquals(Command.sha256(raw), ours, "skopeo agrees on the digest");
 
-    // unpacked elsewhere than where it was trained, the cache still serves the run's classes (all
-    // but the lambda and method handle classes spun at run time: ~5 % without AOT class linking;
-    // a run without the cache gets none from it, see runsWithoutTheCacheWhenItDoesNotFit)
+    // unpacked elsewhere than where it was trained, the archive still serves the run's classes (all
+    // but a few lambda and method handle classes spun at run time; a run without the archive gets
+    // none from it, see runsWithoutTheArchiveWhenItDoesNotFit)
     List<String> loaded = Files.readAllLines(classes);
     long shared = loaded.stream().filter(l -> l.contains("source: shared objects file")).count();
     assertTrue(
         shared >= 0.9 * loaded.size(),
-        shared + " of " + loaded.size() + " classes from the AOT cache");
+        shared + " of " + loaded.size() + " classes from the archive");
   }
 
   @Test
@@ -218,7 +218,8 @@ class TarballTest {
   }
 
   @Test
-  void promotesWithC2AndRetagsWithC1AloneAndTheCacheServesBoth(@TempDir Path tmp) throws Exception {
+  void promotesWithC2AndRetagsWithC1AloneAndTheArchiveServesBoth(@TempDir Path tmp)
+      throws Exception {
     Path layout = tmp.resolve("hello");
     TrainingRun.copyTree(EXAMPLE, layout);
     Path batch = tmp.resolve("promote.txt");
@@ -228,8 +229,10 @@ class TarballTest {
             List.of("tag", "oci:" + layout + ":latest", "v2"),
             List.of("tag", "oci:" + layout + ":latest", "oci:" + tmp.resolve("other") + ":v1"),
             List.of("batch", batch.toString()),
-            List.of("--report", tmp.resolve("r.jsonl").toString(), "tag", layout + "x", "v3"));
+            List.of("--report", tmp.resolve("r.jsonl").toString(), "tag", layout + "x", "v3"),
+            List.of("--version"));
     List<String> levels = new ArrayList<>();
+    List<String> mappings = new ArrayList<>();
     List<Integer> codes = new ArrayList<>();
     for (List<String> command : commands) {
       Path classes = tmp.resolve("classes.log");
@@ -242,26 +245,32 @@ class TarballTest {
       Matcher level = Pattern.compile("intx TieredStopAtLevel\\s+= (\\d)").matcher(run.stdout());
       assertTrue(level.find(), run.toString());
       levels.add(level.group(1));
+      Matcher mode = Pattern.compile("int ArchiveRelocationMode\\s+= (\\d)").matcher(run.stdout());
+      assertTrue(mode.find(), run.toString());
+      mappings.add(mode.group(1));
       codes.add(run.code());
       List<String> loaded = Files.readAllLines(classes);
       long shared = loaded.stream().filter(l -> l.contains("source: shared objects file")).count();
       assertTrue(
           shared >= 0.8 * loaded.size(),
-          command + ": " + shared + " of " + loaded.size() + " classes from the AOT cache");
+          command + ": " + shared + " of " + loaded.size() + " classes from the archive");
     }
-    // C1 alone for a retag, and for the last (a bad source, exit 2): --report's file is no target
-    assertEquals(List.of("1", "4", "4", "1"), levels);
-    assertEquals(List.of(0, 0, 0, 2), codes);
+    // C1 alone for a retag, and for the fourth (a bad source, exit 2): --report's file is no target
+    assertEquals(List.of("1", "4", "4", "1", "1"), levels);
+    // the archive mapped where it was made while every reference is a layout (or there is none);
+    // relocated for a batch file (not read ahead) and for a source that is no layout
+    assertEquals(List.of("0", "0", "1", "1", "0"), mappings);
+    assertEquals(List.of(0, 0, 0, 2, 0), codes);
   }
 
   @Test
-  void runsWithoutTheCacheWhenItDoesNotFit(@TempDir Path tmp) throws Exception {
+  void runsWithoutTheArchiveWhenItDoesNotFit(@TempDir Path tmp) throws Exception {
     Path home = tmp.resolve("ocitag");
     Command.run(List.of("cp", "-r", ocitag.getParent().getParent().toString(), home.toString()))
         .expect(0);
-    Path cache = home.resolve("lib/ocitag.aot");
-    Files.setPosixFilePermissions(cache, PosixFilePermissions.fromString("rw-r--r--"));
-    Files.write(cache, new byte[4096]); // a cache of another build: zeros
+    Path archive = home.resolve("lib/ocitag.jsa");
+    Files.setPosixFilePermissions(archive, PosixFilePermissions.fromString("rw-r--r--"));
+    Files.write(archive, new byte[4096]); // an archive of another build: zeros
     Path classes = tmp.resolve("classes.log");
     Command run =
         Command.run(

@@ -9,11 +9,12 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The training run behind the release's AOT cache: real commands, as users type them, in the
- * release's runtime and on its class path (this class alone comes from the training jar, after the
- * product's jars, so the cache fits bin/ocitag's class path). {@link TrainingRun} starts the
- * servers and this JVM. Each command's exit code is checked: a training that fails fails the build,
- * so it is also the first run of the jlink'd runtime on TLS, the ECR API and STS.
+ * The training run behind the release's class data archive: real commands, as users type them, in
+ * the release's runtime and on its class path (this class alone comes from the training jar, after
+ * the product's jars; the archive is dumped from the list of classes it loaded with bin/ocitag's
+ * class path alone, so this class stays out of it). {@link TrainingRun} starts the servers and this
+ * JVM. Each command's exit code is checked: a training that fails fails the build, so it is also
+ * the first run of the jlink'd runtime on TLS, the ECR API and STS.
  *
  * <p>Arguments: EXAMPLE_LAYOUT LAYOUT_COPY HTTPS_REGISTRY CA_PEM DOCKER_CONFIG HELPER_CONFIG
  * PLAIN_REGISTRY ECR_ENDPOINT ECR_ACCOUNT. AWS credentials come from the environment: a web

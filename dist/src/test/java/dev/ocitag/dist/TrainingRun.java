@@ -21,10 +21,13 @@ import java.util.stream.Stream;
 import org.mindrot.jbcrypt.BCrypt;
 
 /**
- * Makes the release's AOT cache at build time (run by the dist module's antrun step, in Maven's
- * JDK): starts what the training talks to, then runs {@link Training} in the release's own runtime,
- * with bin/ocitag's JVM flags and class path (plus the training jar, last), under {@code
- * -XX:AOTCacheOutput}. Only this build's loopback servers are contacted:
+ * Makes the release's class data archive at build time (run by the dist module's antrun step, in
+ * Maven's JDK): starts what the training talks to, runs {@link Training} in the release's own
+ * runtime, with bin/ocitag's JVM flags and class path (plus the training jar, last), under {@code
+ * -XX:DumpLoadedClassList}, then dumps a static archive of the classes it loaded ({@code
+ * -Xshare:dump -XX:SharedClassListFile}) with bin/ocitag's class path alone: the training's own
+ * classes are not found there, so they stay out, and the archive needs no training jar where it is
+ * used. Only this build's loopback servers are contacted:
  *
  * <ul>
  *   <li>a docker-registry process over HTTPS (a private CA, HTTP/2 as real registries offer it)
@@ -49,11 +52,11 @@ public final class TrainingRun {
     Path layout = Path.of(args[2]).toAbsolutePath().normalize();
     String classPath = args[3].replace("$lib", tree.resolve("lib").toString());
     List<String> flags = List.of(args[4].trim().split("\\s+"));
-    Path cache = tree.resolve("lib/ocitag.aot");
+    Path archive = tree.resolve("lib/ocitag.jsa");
     if (!onPath("docker-registry")) {
       System.err.println(
           "TrainingRun: docker-registry is missing (Debian package docker-registry; ./test.sh"
-              + " installs it): the AOT cache is trained against a real registry");
+              + " installs it): the class data archive is trained against a real registry");
       System.exit(1);
     }
     Path work = Files.createTempDirectory("ocitag-training");
@@ -111,7 +114,8 @@ public final class TrainingRun {
       List<String> command = new ArrayList<>();
       command.add(tree.resolve("runtime/bin/java").toString());
       command.addAll(flags);
-      command.add("-XX:AOTCacheOutput=" + cache);
+      Path classList = work.resolve("classes.lst");
+      command.add("-XX:DumpLoadedClassList=" + classList);
       command.add("-cp");
       command.add(classPath + ":" + trainingJar);
       command.add(Training.class.getName());
@@ -152,7 +156,7 @@ public final class TrainingRun {
         training.destroyForcibly();
       }
       String log = Files.readString(work.resolve("training.log"));
-      if (!done || training.exitValue() != 0 || !Files.isRegularFile(cache)) {
+      if (!done || training.exitValue() != 0 || !Files.isRegularFile(classList)) {
         System.err.println(
             "TrainingRun: the training run failed"
                 + (done ? " (exit " + training.exitValue() + ")" : " (timed out)")
@@ -164,10 +168,12 @@ public final class TrainingRun {
         System.err.println("TrainingRun: the web identity path never reached STS:\n" + log);
         System.exit(1);
       }
+      dump(tree, flags, classPath, classList, archive, work.resolve("dump.log"));
       System.out.printf(
-          "TrainingRun: %s (%d KiB) in %d ms%n",
-          cache,
-          Files.size(cache) / 1024,
+          "TrainingRun: %s (%d KiB, %d classes listed) in %d ms%n",
+          archive,
+          Files.size(archive) / 1024,
+          Files.readAllLines(classList).stream().filter(l -> !l.startsWith("@")).count(),
           TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
     } finally {
       for (Process p : registries) {
@@ -175,6 +181,39 @@ public final class TrainingRun {
         p.waitFor(10, TimeUnit.SECONDS);
       }
       deleteTree(work);
+    }
+  }
+
+  /**
+   * The static archive of the listed classes, dumped by the release's runtime with bin/ocitag's
+   * class path (and its JVM flags: an archive is refused by a JVM whose heap or GC settings
+   * differ).
+   */
+  private static void dump(
+      Path tree, List<String> flags, String classPath, Path classList, Path archive, Path log)
+      throws Exception {
+    List<String> command = new ArrayList<>();
+    command.add(tree.resolve("runtime/bin/java").toString());
+    command.addAll(flags);
+    command.add("-Xshare:dump");
+    command.add("-XX:SharedClassListFile=" + classList);
+    command.add("-XX:SharedArchiveFile=" + archive);
+    command.add("-cp");
+    command.add(classPath);
+    Process dump =
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    dump.getOutputStream().close();
+    boolean done = dump.waitFor(5, TimeUnit.MINUTES);
+    if (!done) {
+      dump.destroyForcibly();
+    }
+    if (!done || dump.exitValue() != 0 || !Files.isRegularFile(archive)) {
+      System.err.println(
+          "TrainingRun: dumping the class data archive failed"
+              + (done ? " (exit " + dump.exitValue() + ")" : " (timed out)")
+              + ":\n"
+              + Files.readString(log));
+      System.exit(1);
     }
   }
 
