@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -30,6 +31,22 @@ final class Args {
 
     String key() {
       return names.get(names.size() - 1);
+    }
+
+    // equals and hashCode by hand (Main keys a map with options at every start): the record's
+    // generated ones bootstrap ObjectMethods at run time, which a class data archive cannot hold
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Option other
+          && names.equals(other.names)
+          && Objects.equals(label, other.label)
+          && description.equals(other.description);
+    }
+
+    @Override
+    public int hashCode() {
+      return Objects.hash(names, label, description);
     }
   }
 

@@ -1,13 +1,30 @@
 package dev.ocitag.core;
 
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.ServiceLoader;
 
-/** The {@link TagBackendProvider}s on the class path: who claims a reference, and its backend. */
+/**
+ * The {@link TagBackendProvider}s on the class path: who claims a reference, and its backend.
+ *
+ * <p>They are found with {@link ServiceLoader}, unless the application names them in a {@value
+ * #NAMED} resource (one class name a line; {@code #} starts a comment), as the ocitag CLI does in
+ * its own jar: its class path is fixed when it is built, and finding every provider through
+ * ServiceLoader opens every jar on the class path (about 60 for the CLI, ~50 ms of each cold
+ * start), where the resource is found in the first. A named class that is not on the class path is
+ * left out, as ServiceLoader leaves out what is not there.
+ */
 public final class Backends {
+  /** The resource that names the providers, where an application does. */
+  public static final String NAMED = "META-INF/ocitag/providers";
+
   private Backends() {}
 
   /** Loaded once, the most specific first. */
@@ -15,11 +32,56 @@ public final class Backends {
     static final List<TagBackendProvider> PROVIDERS = load();
 
     private static List<TagBackendProvider> load() {
-      List<TagBackendProvider> list = new ArrayList<>();
-      ServiceLoader.load(TagBackendProvider.class).forEach(list::add);
-      list.sort(Comparator.comparingInt(TagBackendProvider::specificity).reversed());
+      ClassLoader loader = Thread.currentThread().getContextClassLoader();
+      if (loader == null) {
+        loader = ClassLoader.getSystemClassLoader();
+      }
+      List<TagBackendProvider> list = named(loader);
+      if (list == null) {
+        list = new ArrayList<>();
+        ServiceLoader.load(TagBackendProvider.class, loader).forEach(list::add);
+      }
+      list.sort(BY_SPECIFICITY);
       return List.copyOf(list);
     }
+  }
+
+  /** The most specific first (no Comparator combinators: their lambdas cost every start). */
+  private static final Comparator<TagBackendProvider> BY_SPECIFICITY =
+      new Comparator<>() {
+        @Override
+        public int compare(TagBackendProvider a, TagBackendProvider b) {
+          return Integer.compare(b.specificity(), a.specificity());
+        }
+      };
+
+  /** The providers {@link #NAMED} names, or null where no resource names them. */
+  static List<TagBackendProvider> named(ClassLoader loader) {
+    URL url = loader.getResource(NAMED);
+    if (url == null) {
+      return null;
+    }
+    List<TagBackendProvider> list = new ArrayList<>();
+    try (BufferedReader lines =
+        new BufferedReader(new InputStreamReader(url.openStream(), StandardCharsets.UTF_8))) {
+      for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+        int hash = line.indexOf('#');
+        String name = (hash < 0 ? line : line.substring(0, hash)).trim();
+        if (name.isEmpty()) {
+          continue;
+        }
+        Class<?> type;
+        try {
+          type = Class.forName(name, false, loader);
+        } catch (ClassNotFoundException absent) {
+          continue;
+        }
+        list.add(type.asSubclass(TagBackendProvider.class).getConstructor().newInstance());
+      }
+    } catch (IOException | ReflectiveOperationException | ClassCastException e) {
+      throw new IllegalStateException("cannot load the backends " + url + " names: " + e, e);
+    }
+    return list;
   }
 
   /** Every installed provider, the most specific first. */
@@ -60,10 +122,22 @@ public final class Backends {
 
   /** Every installed provider's options, each once, in provider then declaration order. */
   public static List<BackendOption<?>> options() {
+    List<TagBackendProvider> byTransport = new ArrayList<>(providers());
+    byTransport.sort(
+        new Comparator<>() {
+          @Override
+          public int compare(TagBackendProvider a, TagBackendProvider b) {
+            return a.transport().compareTo(b.transport());
+          }
+        });
     List<BackendOption<?>> all = new ArrayList<>();
-    providers().stream()
-        .sorted(Comparator.comparing(TagBackendProvider::transport))
-        .forEach(p -> p.options().stream().filter(o -> !all.contains(o)).forEach(all::add));
+    for (TagBackendProvider p : byTransport) {
+      for (BackendOption<?> o : p.options()) {
+        if (!all.contains(o)) {
+          all.add(o);
+        }
+      }
+    }
     return all;
   }
 }
