@@ -5,6 +5,7 @@ import dev.ocitag.cli.Args.Spec;
 import dev.ocitag.core.BackendOption;
 import dev.ocitag.core.BackendOptions;
 import dev.ocitag.core.Backends;
+import dev.ocitag.core.ClassPathHead;
 import dev.ocitag.core.OcitagException;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -120,6 +121,22 @@ public final class Main {
             new BufferedOutputStream(System.out, 1 << 16), false, StandardCharsets.UTF_8);
     int code = run(args, out, System.err);
     out.flush();
+    exit(code);
+  }
+
+  /**
+   * Ends the process with {@code code}. JDK 21 and later log every {@link System#exit} through a
+   * {@link System.Logger}, and finding a logger backend is a ServiceLoader scan that opens every
+   * jar on the class path (~40 ms of each cold start of the release, on JDK 25). Where that would
+   * happen and no shutdown hook can matter (ocitag registers none; a runtime without JFR, as the
+   * release's, has none that writes a recording), the process halts once its output is flushed.
+   */
+  static void exit(int code) {
+    System.out.flush();
+    System.err.flush();
+    if (Runtime.version().feature() >= 21 && ModuleLayer.boot().findModule("jdk.jfr").isEmpty()) {
+      Runtime.getRuntime().halt(code);
+    }
     System.exit(code);
   }
 
@@ -223,7 +240,9 @@ public final class Main {
 
   private static String version() throws IOException {
     Properties p = new Properties();
-    try (InputStream in = Main.class.getResourceAsStream("/ocitag-version.properties")) {
+    InputStream own = ClassPathHead.open("ocitag-version.properties");
+    try (InputStream in =
+        own != null ? own : Main.class.getResourceAsStream("/ocitag-version.properties")) {
       if (in != null) {
         p.load(in);
       }

@@ -2,6 +2,7 @@ package dev.ocitag.core;
 
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
@@ -18,8 +19,8 @@ import java.util.ServiceLoader;
  * #NAMED} resource (one class name a line; {@code #} starts a comment), as the ocitag CLI does in
  * its own jar: its class path is fixed when it is built, and finding every provider through
  * ServiceLoader opens every jar on the class path (about 60 for the CLI, ~50 ms of each cold
- * start), where the resource is found in the first. A named class that is not on the class path is
- * left out, as ServiceLoader leaves out what is not there.
+ * start), where the resource is read from the first ({@link ClassPathHead}). A named class that is
+ * not on the class path is left out, as ServiceLoader leaves out what is not there.
  */
 public final class Backends {
   /** The resource that names the providers, where an application does. */
@@ -36,7 +37,7 @@ public final class Backends {
       if (loader == null) {
         loader = ClassLoader.getSystemClassLoader();
       }
-      List<TagBackendProvider> list = named(loader);
+      List<TagBackendProvider> list = named(loader, loader == ClassLoader.getSystemClassLoader());
       if (list == null) {
         list = new ArrayList<>();
         ServiceLoader.load(TagBackendProvider.class, loader).forEach(list::add);
@@ -55,15 +56,29 @@ public final class Backends {
         }
       };
 
-  /** The providers {@link #NAMED} names, or null where no resource names them. */
-  static List<TagBackendProvider> named(ClassLoader loader) {
-    URL url = loader.getResource(NAMED);
-    if (url == null) {
-      return null;
+  /**
+   * The providers {@link #NAMED} names, or null where no resource names them. {@code ownJar}: the
+   * loader is the system class loader, so the class path's first entry is looked at first.
+   */
+  static List<TagBackendProvider> named(ClassLoader loader, boolean ownJar) {
+    String where = NAMED;
+    InputStream in;
+    try {
+      in = ownJar ? ClassPathHead.open(NAMED) : null;
+      if (in == null) {
+        URL url = loader.getResource(NAMED);
+        if (url == null) {
+          return null;
+        }
+        where = url.toString();
+        in = url.openStream();
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read " + where + ": " + e, e);
     }
     List<TagBackendProvider> list = new ArrayList<>();
     try (BufferedReader lines =
-        new BufferedReader(new InputStreamReader(url.openStream(), StandardCharsets.UTF_8))) {
+        new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
       for (String line = lines.readLine(); line != null; line = lines.readLine()) {
         int hash = line.indexOf('#');
         String name = (hash < 0 ? line : line.substring(0, hash)).trim();
@@ -79,7 +94,7 @@ public final class Backends {
         list.add(type.asSubclass(TagBackendProvider.class).getConstructor().newInstance());
       }
     } catch (IOException | ReflectiveOperationException | ClassCastException e) {
-      throw new IllegalStateException("cannot load the backends " + url + " names: " + e, e);
+      throw new IllegalStateException("cannot load the backends " + where + " names: " + e, e);
     }
     return list;
   }

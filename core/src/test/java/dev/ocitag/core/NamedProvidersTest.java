@@ -38,7 +38,7 @@ class NamedProvidersTest {
             "# the application's backends\n\n"
                 + "  dev.ocitag.core.MemoryStoreProvider  # in-memory stores\n"
                 + "dev.ocitag.core.NoSuchProvider\n")) {
-      List<TagBackendProvider> named = Backends.named(loader);
+      List<TagBackendProvider> named = Backends.named(loader, false);
       assertEquals(1, named.size(), named.toString());
       assertEquals(MemoryStoreProvider.class, named.get(0).getClass());
     }
@@ -47,7 +47,7 @@ class NamedProvidersTest {
   @Test
   void withoutTheResourceServiceLoaderDecides(@TempDir Path dir) throws Exception {
     try (URLClassLoader loader = loaderWith(dir, null)) {
-      assertNull(Backends.named(loader));
+      assertNull(Backends.named(loader, false));
     }
     // core's own tests name nothing: ServiceLoader found both test providers
     assertEquals(2, Backends.providers().size());
@@ -57,7 +57,7 @@ class NamedProvidersTest {
   void aNamedClassThatIsNoProviderIsRefusedByName(@TempDir Path dir) throws Exception {
     try (URLClassLoader loader = loaderWith(dir, "java.lang.String\n")) {
       IllegalStateException e =
-          assertThrows(IllegalStateException.class, () -> Backends.named(loader));
+          assertThrows(IllegalStateException.class, () -> Backends.named(loader, false));
       assertTrue(e.getMessage().contains(Backends.NAMED), e.getMessage());
       assertTrue(e.getMessage().contains("java.lang.String"), e.getMessage());
     }
