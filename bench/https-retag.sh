@@ -6,6 +6,10 @@
 #
 #   bench/https-retag.sh [RUNS] [BASELINE_REV]     (default 15 runs)
 #
+# A row "JVM floor" times bench/JvmFloor.java: the least a JVM does for the same retag (the JDK's
+# TLS and HttpsURLConnection, GET + PUT, trusting the CA; its own class data archive, the
+# launcher's JVM flags): what any JVM tool pays on this machine before doing anything of its own.
+#
 # BASELINE_REV, say cb01c38 (the JDK HttpURLConnection transport, hand-read docker config), is
 # built in a temporary worktree and timed in the same run: what OkHttp and Jib core cost.
 # A row "anonymous" runs against a second HTTPS registry without auth, so no credential lookup
@@ -20,7 +24,7 @@ runs="${1:-15}"
 baseline="${2:-}"
 name=registry.ocitag.test
 . "$here/bench/lib.sh"
-bench_need docker-registry skopeo curl openssl htpasswd keytool java awk git mvn
+bench_need docker-registry skopeo curl openssl htpasswd keytool java javac jar awk git mvn
 [ "$(id -u)" = 0 ] || { echo "bench: run as root (it edits /etc/hosts for $name)" >&2; exit 1; }
 
 pids=()
@@ -77,6 +81,14 @@ skopeo copy -q --dest-tls-verify=false "oci:$here/examples/hello:amd64" "docker:
 
 ocitag="$here/ocitag"
 "$ocitag" --version >/dev/null # builds the CLI and its class data archive; not timed
+# the JVM floor: compiled, and its class data archive made from one run (not timed)
+jvm_flags=(-XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -XX:-UsePerfData -Xlog:disable
+  -Xlog:all=warning:stderr -XX:+UnlockDiagnosticVMOptions -XX:ArchiveRelocationMode=0)
+mkdir -p "$work/floor"
+javac -d "$work/floor" "$here/bench/JvmFloor.java"
+jar cf "$work/floor.jar" -C "$work/floor" . # a class data archive takes jars, not directories
+java "${jvm_flags[@]}" -XX:ArchiveClassesAtExit="$work/floor.jsa" -cp "$work/floor.jar" JvmFloor \
+  "https://$secure" app src floor-training "$work/ca.crt" "$user:$password"
 if [ -n "$baseline" ]; then
   git -C "$here" worktree add -q --detach "$work/baseline" "$baseline"
   "$work/baseline/ocitag" --version >/dev/null
@@ -125,11 +137,15 @@ curl_floor() {
     "$base/v2/app/manifests/$(next c)"
 }
 curl_secure() { curl_floor "https://$secure" --cacert "$work/ca.crt" -u "$user:$password"; }
+jvm_secure() {
+  java "${jvm_flags[@]}" -XX:SharedArchiveFile="$work/floor.jsa" -cp "$work/floor.jar" JvmFloor \
+    "https://$secure" app src "$(next j)" "$work/ca.crt" "$user:$password"
+}
 curl_anon() { curl_floor "https://$anon" --cacert "$work/ca.crt"; }
 curl_plain() { curl_floor "http://$plain"; }
 
 # warm the page cache (not a JVM: every timed run is a new process) and check each path works
-for f in ocitag_secure ocitag_anon ocitag_plain skopeo_secure curl_secure; do "$f" >/dev/null; done
+for f in ocitag_secure ocitag_anon ocitag_plain skopeo_secure curl_secure jvm_secure; do "$f" >/dev/null; done
 [ -z "$baseline" ] || for f in base_secure base_anon base_plain; do "$f" >/dev/null; done
 
 echo "# ocitag cold retag over HTTPS, $(date -u +%Y-%m-%d), $(nproc) cores"
@@ -153,6 +169,10 @@ table() {
   if [ "$kind" = plain ]; then
     f=$(median_ms "$runs" ocitag_plain_flag)
     row "ocitag --plain-http tag" "$f" "$s" "$c"
+  fi
+  if [ "$kind" = secure ]; then
+    j=$(median_ms "$runs" jvm_secure)
+    row "JVM floor (bench/JvmFloor.java: JDK TLS, GET + PUT)" "$j" "$s" "$c"
   fi
   row "skopeo copy" "$s" "$s" "$c"
   row "curl GET + PUT" "$c" "$s" "$c"
