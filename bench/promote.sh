@@ -22,6 +22,9 @@
 # with the target registry restarted on empty storage (not timed), so every blob moves every time;
 # skopeo's blob info cache is left as it is (its hints name the emptied registry: a request or two).
 # Besides wall time, each tool's CPU time (user + system, its own processes, not the registries').
+# For (a) and (d) also a JVM floor (bench/JvmPromoteFloor.java): the same requests from a JVM on the
+# JDK alone (its TLS and HttpsURLConnection, C2 as ocitag has it for promotions): what any JVM tool
+# pays on this machine to move these bytes, before doing anything of its own.
 # The runs share the machine with whatever else runs: the load average is printed with the numbers.
 #
 # Needs root (it adds `127.0.0.1 registry.ocitag.test` to /etc/hosts and removes it at exit),
@@ -34,7 +37,7 @@ name=registry.ocitag.test
 images=50
 jobs=16 # ocitag batch's default -j, and the floor's concurrency in (b)
 . "$here/bench/lib.sh"
-bench_need docker-registry skopeo curl openssl htpasswd python3 jq java awk mvn
+bench_need docker-registry skopeo curl openssl htpasswd python3 jq java javac jar awk mvn
 [ "$(id -u)" = 0 ] || { echo "bench: run as root (it edits /etc/hosts for $name)" >&2; exit 1; }
 
 declare -A pid port storage
@@ -140,10 +143,15 @@ floor=(python3 "$here/bench/promote-floor.py" "$work/ca.crt" "$src" "$user:$pass
 for i in $(seq "$images"); do echo "$src/app$i:1 $dst/app$i:1"; done >"$work/batch"
 for i in $(seq "$images"); do echo "app$i:1 app$i:1"; done >"$work/floor-batch"
 gc_log="$work/gc.log"
+mkdir -p "$work/jvmfloor"
+javac -d "$work/jvmfloor" "$here/bench/JvmPromoteFloor.java"
+jar cf "$work/jvmfloor.jar" -C "$work/jvmfloor" .
+jvm=(java -XX:-UsePerfData -cp "$work/jvmfloor.jar" JvmPromoteFloor "$work/ca.crt" "$src" "$dst" "$user:$password")
 
 ocitag_a() { "${oc[@]}" tag "$src/four:1" "$dst/four:1"; }
 skopeo_a() { "${sk[@]}" "docker://$src/four:1" "docker://$dst/four:1"; }
 floor_a() { echo "four:1 four:1" | "${floor[@]}" 8; }
+jvm_a() { "${jvm[@]}" four:1; }
 ocitag_b() { "${oc[@]}" batch "$work/batch"; }
 skopeo_b() {
   local i
@@ -154,6 +162,7 @@ floor_b() { "${floor[@]}" "$jobs" <"$work/floor-batch"; }
 ocitag_d() { OCITAG_JAVA_OPTS="-Xmx64m -Xlog:gc:file=$gc_log" "${oc[@]}" tag "$src/big:1" "$dst/big:1"; }
 skopeo_d() { "${sk[@]}" "docker://$src/big:1" "docker://$dst/big:1"; }
 floor_d() { echo "big:1 big:1" | "${floor[@]}" 8; }
+jvm_d() { java -Xmx64m "${jvm[@]:1}" big:1; }
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : int((a[NR/2] + a[NR/2+1]) / 2)}'; }
 # digest REF: the digest of the manifest REF names, as skopeo reads it
@@ -184,13 +193,13 @@ counted() {
   echo "$(((t1 - t0) / 1000000)) $cpu $bytes $uploads $((after - before))"
 }
 
-# bench CASE: RUNS runs of each tool, each into an empty target (the target registry restarted on
-# empty storage, not timed); ocitag runs last, so its copy stays for (c). Results in
+# bench CASE [TOOLS]: RUNS runs of each tool, each into an empty target (the target registry
+# restarted on empty storage, not timed); ocitag runs last, so its copy stays for (c). Results in
 # $work/CASE.TOOL, one counted line a run.
 bench() {
-  local c=$1 i t
+  local c=$1 tools=${2:-skopeo floor} i t
   for i in $(seq "$runs"); do
-    for t in skopeo floor ocitag; do
+    for t in $tools ocitag; do
       serve dst
       counted dst "${t}_$c" >>"$work/$c.$t"
     done
@@ -202,7 +211,7 @@ med() { cut -d' ' -f"$3" "$work/$1.$2" | median; }
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "bench: timing..." >&2
-bench a
+bench a "skopeo floor jvm"
 [ "$(digest "$dst/four:1")" = "$(digest "$src/four:1")" ] || { echo "bench: (a) digest differs" >&2; exit 1; }
 # (c) on (a)'s target as ocitag's last run left it
 c_rerun_a=$(counted dst "${oc[@]}" tag "$src/four:1" "$dst/four:1")
@@ -218,7 +227,7 @@ c_within_a=$(counted src "${oc[@]}" tag "$src/four:1" "$src/promoted/four:1")
 for i in $(seq "$images"); do echo "$src/app$i:1 $src/promoted/app$i:1"; done >"$work/within"
 c_within_b=$(counted src "${oc[@]}" batch "$work/within")
 c_within_sk=$(counted src "${sk[@]}" "docker://$src/four:1" "docker://$src/skopeo/four:1")
-bench d
+bench d "skopeo floor jvm"
 ok_d=no
 heap=$(grep -o 'Using [A-Za-z0-9]*' "$gc_log" | head -1 || true)
 # "Pause Young ... 30M->6M(64M)": the most in use before a collection, and the largest heap
@@ -248,6 +257,18 @@ row() {
 row "(a) 1 image, 4 × 32 MiB layers" a
 row "(b) $images images × 2 platforms: one batch, a skopeo loop" b
 row "(d) 1 layer of 256 MiB, ocitag with -Xmx64m" d
+echo
+echo "JVM floor (bench/JvmPromoteFloor.java, the JDK's TLS and HttpsURLConnection; -Xmx64m for (d)):"
+echo
+echo "| case | JVM floor ms | JVM floor × skopeo | ocitag × JVM floor | CPU s: JVM floor |"
+echo "|---|---:|---:|---:|---:|"
+jrow() {
+  local j s o
+  j=$(med "$2" jvm 1) s=$(med "$2" skopeo 1) o=$(med "$2" ocitag 1)
+  echo "| $1 | $j | $(ratio "$j" "$s") | $(ratio "$o" "$j") | $(secs "$(med "$2" jvm 2)") |"
+}
+jrow "(a) 1 image, 4 × 32 MiB layers" a
+jrow "(d) 1 layer of 256 MiB" d
 echo
 echo "(c) blob bytes sent: ocitag's JSON transfer.bytes; the registry's access log (requests carrying or opening blob uploads); bytes the registry process read"
 echo
