@@ -3,11 +3,13 @@ package dev.ocitag.distribution;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ocitag.core.BackendOptions;
+import dev.ocitag.core.Descriptor;
 import dev.ocitag.core.ImageRef;
 import dev.ocitag.core.OcitagException;
 import dev.ocitag.core.testing.TestImage;
@@ -155,16 +157,26 @@ class TlsTest {
   }
 
   @Test
-  void http2WhereTheRegistryOffersItHttp11Otherwise() throws Exception {
+  void http2WhereTheRegistryOffersItHttp11OtherwiseAndForBlobStreams() throws Exception {
     Path ca = certs.writeCa(temp.resolve("ca.pem"));
     start(certs.serverSocketFactory(), List.of(Protocol.HTTP_2, Protocol.HTTP_1_1));
     try (DistributionBackend backend = open(false, ca)) {
       backend.fetch(ref());
       backend.fetch(ref());
+      // the mock answers every GET with the manifest: as a blob, its bytes hash to its digest
+      try (InputStream blob =
+          backend.openBlob(ref(), Descriptor.of(image.digest(), image.bytes().length))) {
+        assertArrayEquals(image.bytes(), blob.readAllBytes());
+      }
     }
     List<RecordedRequest> h2 = served();
+    assertEquals(3, h2.size(), h2.toString());
     assertEquals("HTTP/2", h2.get(0).getVersion(), h2.get(0).getRequestLine());
     assertEquals(h2.get(0).getConnectionIndex(), h2.get(1).getConnectionIndex(), "one connection");
+    // a blob streams over HTTP/1.1, on a connection of its own
+    assertTrue(h2.get(2).getRequestLine().contains("/blobs/"), h2.get(2).getRequestLine());
+    assertEquals("HTTP/1.1", h2.get(2).getVersion(), h2.get(2).getRequestLine());
+    assertNotEquals(h2.get(0).getConnectionIndex(), h2.get(2).getConnectionIndex());
     server.close();
 
     start(certs.serverSocketFactory(), List.of(Protocol.HTTP_1_1));
