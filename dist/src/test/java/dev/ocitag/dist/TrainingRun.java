@@ -60,6 +60,7 @@ public final class TrainingRun {
       System.exit(1);
     }
     Path work = Files.createTempDirectory("ocitag-training");
+    String failure = null;
     List<Process> registries = new ArrayList<>();
     String password = "pw-" + System.nanoTime();
     String token = "oidc-token-" + System.nanoTime();
@@ -157,16 +158,14 @@ public final class TrainingRun {
       }
       String log = Files.readString(work.resolve("training.log"));
       if (!done || training.exitValue() != 0 || !Files.isRegularFile(classList)) {
-        System.err.println(
-            "TrainingRun: the training run failed"
+        throw new Failed(
+            "the training run failed"
                 + (done ? " (exit " + training.exitValue() + ")" : " (timed out)")
                 + ":\n"
                 + log);
-        System.exit(1);
       }
       if (sts.granted() == 0) {
-        System.err.println("TrainingRun: the web identity path never reached STS:\n" + log);
-        System.exit(1);
+        throw new Failed("the web identity path never reached STS:\n" + log);
       }
       dump(tree, flags, classPath, classList, archive, work.resolve("dump.log"));
       System.out.printf(
@@ -175,12 +174,26 @@ public final class TrainingRun {
           Files.size(archive) / 1024,
           Files.readAllLines(classList).stream().filter(l -> !l.startsWith("@")).count(),
           TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+    } catch (Failed e) {
+      failure = e.getMessage();
     } finally {
+      // also when the training failed: no registry outlives the build
       for (Process p : registries) {
         p.destroy();
         p.waitFor(10, TimeUnit.SECONDS);
       }
       deleteTree(work);
+    }
+    if (failure != null) {
+      System.err.println("TrainingRun: " + failure);
+      System.exit(1);
+    }
+  }
+
+  /** A training or dump that failed: reported once the servers are stopped. */
+  private static final class Failed extends RuntimeException {
+    Failed(String message) {
+      super(message);
     }
   }
 
@@ -208,12 +221,11 @@ public final class TrainingRun {
       dump.destroyForcibly();
     }
     if (!done || dump.exitValue() != 0 || !Files.isRegularFile(archive)) {
-      System.err.println(
-          "TrainingRun: dumping the class data archive failed"
+      throw new Failed(
+          "dumping the class data archive failed"
               + (done ? " (exit " + dump.exitValue() + ")" : " (timed out)")
               + ":\n"
               + Files.readString(log));
-      System.exit(1);
     }
   }
 
