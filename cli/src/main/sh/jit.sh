@@ -23,6 +23,23 @@ ocitag_takes_value() {
   return 1
 }
 
+# ocitag_words FN ARGS...: calls FN with each word of the command line that is neither an option
+# nor an option's value (the command, then its parameters), in order. FN returns 0 or 1 to decide,
+# which ocitag_words then returns, or 2 to go on; 2 when every word went by undecided.
+ocitag_words() {
+  _ocitag_fn=$1 _ocitag_skip=""
+  shift
+  for _ocitag_arg in "$@"; do
+    if [ -n "$_ocitag_skip" ]; then _ocitag_skip=""; continue; fi
+    if ocitag_takes_value "$_ocitag_arg"; then _ocitag_skip=1; continue; fi
+    case $_ocitag_arg in -?*) continue ;; esac
+    "$_ocitag_fn" "$_ocitag_arg"
+    _ocitag_rc=$?
+    [ "$_ocitag_rc" = 2 ] || return "$_ocitag_rc"
+  done
+  return 2
+}
+
 # ocitag_batch_promotes FILE: whether batch FILE may name a target outside its source's repository
 ocitag_batch_promotes() {
   [ "$1" != - ] && [ -f "$1" ] && [ -r "$1" ] || return 0
@@ -34,27 +51,27 @@ ocitag_batch_promotes() {
 
 # ocitag_streams ARGS...: whether the command line may stream blobs (then C2 pays for itself)
 ocitag_streams() {
-  _ocitag_command="" _ocitag_params=0 _ocitag_skip=""
-  for _ocitag_arg in "$@"; do
-    if [ -n "$_ocitag_skip" ]; then _ocitag_skip=""; continue; fi
-    if ocitag_takes_value "$_ocitag_arg"; then _ocitag_skip=1; continue; fi
-    case $_ocitag_arg in -?*) continue ;; esac
-    if [ -z "$_ocitag_command" ]; then
-      _ocitag_command=$_ocitag_arg
-      [ "$_ocitag_command" = tag ] || [ "$_ocitag_command" = batch ] || return 1
-    elif [ "$_ocitag_command" = batch ]; then
-      ocitag_batch_promotes "$_ocitag_arg"
-      return
-    else
-      _ocitag_params=$((_ocitag_params + 1))
-      if [ "$_ocitag_params" -gt 1 ]; then
-        case $_ocitag_arg in
-          '' | [.-]* | *[!A-Za-z0-9_.-]*) return 0 ;; # a target in another repository or store
-        esac
-      fi
-    fi
-  done
-  return 1
+  _ocitag_command="" _ocitag_params=0
+  ocitag_words _ocitag_streams_word "$@"
+  [ $? = 0 ]
+}
+_ocitag_streams_word() {
+  if [ -z "$_ocitag_command" ]; then
+    _ocitag_command=$1
+    [ "$1" = tag ] || [ "$1" = batch ] || return 1
+    return 2
+  fi
+  if [ "$_ocitag_command" = batch ]; then
+    ocitag_batch_promotes "$1" && return 0
+    return 1
+  fi
+  _ocitag_params=$((_ocitag_params + 1))
+  if [ "$_ocitag_params" -gt 1 ]; then
+    case $1 in
+      '' | [.-]* | *[!A-Za-z0-9_.-]*) return 0 ;; # a target in another repository or store
+    esac
+  fi
+  return 2
 }
 
 # ocitag_local ARGS...: whether the command line stays on disk: no command (--version, --help),
@@ -64,27 +81,22 @@ ocitag_streams() {
 # pages once, up front, rather than one copy-on-write fault at a time: faster for the ~3,000
 # classes a registry command loads). A batch file or a rollback report is not read ahead.
 ocitag_local() {
-  _ocitag_command="" _ocitag_params=0 _ocitag_skip=""
-  for _ocitag_arg in "$@"; do
-    if [ -n "$_ocitag_skip" ]; then _ocitag_skip=""; continue; fi
-    if ocitag_takes_value "$_ocitag_arg"; then _ocitag_skip=1; continue; fi
-    case $_ocitag_arg in -?*) continue ;; esac
-    if [ -z "$_ocitag_command" ]; then
-      _ocitag_command=$_ocitag_arg
-      case $_ocitag_command in
-        help | completion) return 0 ;;
-        batch | rollback) return 1 ;;
-      esac
-      continue
-    fi
-    _ocitag_params=$((_ocitag_params + 1))
-    case $_ocitag_arg in
-      oci:*) ;;
-      *)
-        [ "$_ocitag_command" = tag ] && [ "$_ocitag_params" -gt 1 ] || return 1
-        case $_ocitag_arg in '' | [.-]* | *[!A-Za-z0-9_.-]*) return 1 ;; esac
-        ;;
+  _ocitag_command="" _ocitag_params=0
+  ocitag_words _ocitag_local_word "$@"
+  [ $? != 1 ]
+}
+_ocitag_local_word() {
+  if [ -z "$_ocitag_command" ]; then
+    _ocitag_command=$1
+    case $1 in
+      help | completion) return 0 ;;
+      batch | rollback) return 1 ;;
     esac
-  done
-  return 0
+    return 2
+  fi
+  _ocitag_params=$((_ocitag_params + 1))
+  case $1 in oci:*) return 2 ;; esac
+  [ "$_ocitag_command" = tag ] && [ "$_ocitag_params" -gt 1 ] || return 1
+  case $1 in '' | [.-]* | *[!A-Za-z0-9_.-]*) return 1 ;; esac
+  return 2
 }
