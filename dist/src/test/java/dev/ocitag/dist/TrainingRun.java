@@ -150,20 +150,8 @@ public final class TrainingRun {
       env.put("AWS_ROLE_SESSION_NAME", "training");
       env.put("AWS_ENDPOINT_URL_STS", sts.endpoint());
       long start = System.nanoTime();
-      Process training = builder.start();
-      training.getOutputStream().close();
-      boolean done = training.waitFor(10, TimeUnit.MINUTES);
-      if (!done) {
-        training.destroyForcibly();
-      }
-      String log = Files.readString(work.resolve("training.log"));
-      if (!done || training.exitValue() != 0 || !Files.isRegularFile(classList)) {
-        throw new Failed(
-            "the training run failed"
-                + (done ? " (exit " + training.exitValue() + ")" : " (timed out)")
-                + ":\n"
-                + log);
-      }
+      String log =
+          await(builder.start(), 10, "the training run", work.resolve("training.log"), classList);
       if (sts.granted() == 0) {
         throw new Failed("the web identity path never reached STS:\n" + log);
       }
@@ -213,20 +201,36 @@ public final class TrainingRun {
     command.add("-XX:SharedArchiveFile=" + archive);
     command.add("-cp");
     command.add(classPath);
-    Process dump =
-        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    dump.getOutputStream().close();
-    boolean done = dump.waitFor(5, TimeUnit.MINUTES);
+    await(
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start(),
+        5,
+        "dumping the class data archive",
+        log,
+        archive);
+  }
+
+  /**
+   * Waits at most {@code minutes} for {@code process} (its input closed), whose output goes to
+   * {@code log}; it must exit 0 and leave {@code output}. Returns the log; fails naming {@code
+   * what} with the log otherwise.
+   */
+  private static String await(Process process, long minutes, String what, Path log, Path output)
+      throws Exception {
+    process.getOutputStream().close();
+    boolean done = process.waitFor(minutes, TimeUnit.MINUTES);
     if (!done) {
-      dump.destroyForcibly();
+      process.destroyForcibly();
     }
-    if (!done || dump.exitValue() != 0 || !Files.isRegularFile(archive)) {
+    String text = Files.readString(log);
+    if (!done || process.exitValue() != 0 || !Files.isRegularFile(output)) {
       throw new Failed(
-          "dumping the class data archive failed"
-              + (done ? " (exit " + dump.exitValue() + ")" : " (timed out)")
+          what
+              + " failed"
+              + (done ? " (exit " + process.exitValue() + ")" : " (timed out)")
               + ":\n"
-              + Files.readString(log));
+              + text);
     }
+    return text;
   }
 
   /** A docker-registry process on 127.0.0.1:port; {@code secure}: TLS and Basic auth. */
