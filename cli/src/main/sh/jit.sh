@@ -3,13 +3,16 @@
 # so that both choose alike.
 #
 # C1 alone with one compiler thread starts fastest (a cold retag takes ~20 % less CPU than with
-# C2 as well; a batch of 200 retags ~40 % less), and retags are start-up bound. Moving blobs is not:
-# the JDK's TLS (AES-GCM) and SHA-256 go through C2's intrinsics at about a GB/s, through C1 at
-# 10-40 MB/s. So a command that may stream blobs keeps C2 (tiered): `tag` with a target that is not
-# a bare tag, and `batch` with such a target in its file (a word after a line's first, or an entry
-# of "targets", holding / : or @; standard input is not read ahead, so it keeps C2). Options that
-# take a value are skipped with it, so a path is not taken for a reference; a wrong guess costs
-# speed only.
+# C2 as well; a batch of 200 retags ~40 % less), and retags are start-up bound. Moving blobs needs
+# fast AES-GCM and SHA-256: BoringSSL's (dev.ocitag.core.NativeCrypto) run at full speed without
+# any JIT, and then C1 alone is fastest for promotions too (a 256 MiB copy ~20 % faster, half the
+# CPU: C2 would spend seconds compiling on a two-core machine). Where BoringSSL is not available
+# (ocitag_native_crypto), the JDK's own go through C2's intrinsics at about a GB/s, through C1 at
+# 10-40 MB/s; so there a command that may stream blobs keeps C2 (tiered): `tag` with a target that
+# is not a bare tag, and `batch` with such a target in its file (a word after a line's first, or
+# an entry of "targets", holding / : or @; standard input is not read ahead, so it keeps C2).
+# Options that take a value are skipped with it, so a path is not taken for a reference; a wrong
+# guess costs speed only.
 
 # the JVM options of C1 alone
 ocitag_c1_only="-XX:TieredStopAtLevel=1 -XX:CICompilerCount=1"
@@ -49,7 +52,30 @@ ocitag_batch_promotes() {
   esac
 }
 
-# ocitag_streams ARGS...: whether the command line may stream blobs (then C2 pays for itself)
+# ocitag_needs_c2 ARGS...: whether the command line may stream blobs through the JDK's own crypto
+# (then C2 pays for itself)
+ocitag_needs_c2() {
+  ocitag_streams "$@" && ! ocitag_native_crypto
+}
+
+# ocitag_native_crypto: whether blobs get BoringSSL: Conscrypt ships it for Linux (glibc, not
+# musl) and macOS on x86-64 and ARM64, unless OCITAG_JAVA_OPTS turns it off
+# (-Docitag.nativeCrypto=false)
+ocitag_native_crypto() {
+  case " ${OCITAG_JAVA_OPTS:-} " in *" -Docitag.nativeCrypto=false "*) return 1 ;; esac
+  case $(uname -sm 2>/dev/null) in
+    "Linux x86_64" | "Linux aarch64")
+      for _ocitag_musl in /lib/ld-musl-*; do
+        [ -e "$_ocitag_musl" ] && return 1
+      done
+      return 0
+      ;;
+    "Darwin x86_64" | "Darwin arm64") return 0 ;;
+  esac
+  return 1
+}
+
+# ocitag_streams ARGS...: whether the command line may stream blobs
 ocitag_streams() {
   _ocitag_command="" _ocitag_params=0
   ocitag_words _ocitag_streams_word "$@"

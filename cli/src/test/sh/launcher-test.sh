@@ -99,9 +99,11 @@ code=$?
 [ $code = 1 ] && [[ $err == *"needs Java 17 or newer"*"Java 11"* ]] && [ "$(wc -l <<<"$err")" = 1 ]
 check "Java 11 is refused in one line with exit 1" $? "exit $code: $err"
 
-# 5. C1 alone for retags (start-up bound); C2 as well where blobs may stream (the JDK's TLS and
-# SHA-256 go through C2's intrinsics): a promotion to another repository or store, in `tag` or in a
-# batch file (text or JSON; standard input is not read ahead)
+# 5. C1 alone, for retags (start-up bound) and, with BoringSSL for blobs' TLS and digests (this
+# machine: Linux x86-64, glibc), for promotions too. Without it (turned off, or another platform)
+# C2 as well where blobs may stream (the JDK's TLS and SHA-256 go through C2's intrinsics): a
+# promotion to another repository or store, in `tag` or in a batch file (text or JSON; standard
+# input is not read ahead)
 spy="$work/jdk-spy"
 mkdir -p "$spy/bin"
 cat >"$spy/bin/java" <<EOF
@@ -116,7 +118,9 @@ jit() { # jit ARGS...: the compilers of the JVM the launcher starts for that com
   JAVA_HOME="$spy" "$copy/ocitag" "$@" >/dev/null 2>&1
   if grep -q -- '-XX:TieredStopAtLevel=1 .*-jar' "$work/java-args"; then echo c1; else echo tiered; fi
 }
-verdicts="$(jit --dry-run tag "$layout" v2 v3) $(jit -o json --ca-file /etc/x.pem tag -j 4 "$layout" v2)"
+jits() { # the compilers for each of case 5's command lines
+  local verdicts
+  verdicts="$(jit --dry-run tag "$layout" v2 v3) $(jit -o json --ca-file /etc/x.pem tag -j 4 "$layout" v2)"
 verdicts="$verdicts $(jit --dry-run tag "$layout" "oci:$work/other:v2")"
 verdicts="$verdicts $(jit -o json --dry-run tag "$layout" v2 reg.example/app:1)"
 printf '# %s oci:%s/x:1\n%s v2 v3\n' "$layout" "$work" "$layout" >"$work/retags.txt"
@@ -127,8 +131,20 @@ verdicts="$verdicts $(jit --dry-run batch "$work/retags.txt") $(jit batch --dry-
 verdicts="$verdicts $(jit --dry-run batch "$work/retags.json") $(jit --dry-run batch "$work/promotes.json")"
 verdicts="$verdicts $(jit --dry-run batch - <"$work/retags.txt") $(jit digest "$layout")"
 verdicts="$verdicts $(jit --dry-run tag --report "$work/r.jsonl" --referrers-type x/y "$layout" v2)"
+  echo "$verdicts"
+}
+verdicts=$(jits)
+[ "$verdicts" = "c1 c1 c1 c1 c1 c1 c1 c1 c1 c1 c1" ]
+check "C1 alone for retags, reads and (BoringSSL here) promotions" $? "$verdicts"
+verdicts=$(OCITAG_JAVA_OPTS="-Xmx256m -Docitag.nativeCrypto=false" jits)
 [ "$verdicts" = "c1 c1 tiered tiered c1 tiered c1 tiered tiered c1 c1" ]
-check "C1 alone for retags and reads; C2 as well for promotions (tag, batch)" $? "$verdicts"
+check "without BoringSSL: C1 alone for retags and reads; C2 as well for promotions (tag, batch)" $? "$verdicts"
+mkdir -p "$work/riscv"
+printf '#!/bin/sh\necho "Linux riscv64"\n' >"$work/riscv/uname"
+chmod +x "$work/riscv/uname"
+verdicts="$(PATH="$work/riscv:$PATH" jit --dry-run tag "$layout" "oci:$work/other:v2") $(PATH="$work/riscv:$PATH" jit --dry-run tag "$layout" v2)"
+[ "$verdicts" = "tiered c1" ]
+check "on a platform Conscrypt has no BoringSSL for, C2 as well for a promotion" $? "$verdicts"
 
 # 6. The release's choice of where its class data archive is mapped (ocitag_local in jit.sh, which
 # bin/ocitag sources): in place while the command line stays on disk, relocated otherwise

@@ -12,7 +12,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -51,9 +50,10 @@ import okio.BufferedSink;
  *
  * <p>Blob streams go over HTTP/1.1 connections of their own, also where the registry offers HTTP/2:
  * each then has its socket and its TLS session, read and written by its own thread, and none of
- * HTTP/2's framing and flow control. Measured between two local HTTPS registries (bench/promote.sh
- * and by hand, runs interleaved): one image of 4 × 32 MiB from ~3.7 to ~2.5 s and ~1.5 s less CPU,
- * one 256 MiB layer from ~5.0 to ~4.0 s; 50 small images in one batch alike. Manifests and the rest
+ * HTTP/2's framing and flow control. Their TLS is BoringSSL's where it is available ({@link
+ * dev.ocitag.core.NativeCrypto}). Measured between two local HTTPS registries (bench/promote.sh and
+ * by hand, runs interleaved): one image of 4 × 32 MiB from ~3.7 to ~2.5 s and ~1.5 s less CPU, one
+ * 256 MiB layer from ~5.0 to ~4.0 s; 50 small images in one batch alike. Manifests and the rest
  * keep HTTP/2 where offered.
  *
  * <p>Blobs stream ({@link HttpRequest#streams()}): a body sent from a stream ({@link StreamedBody},
@@ -61,9 +61,10 @@ import okio.BufferedSink;
  * HttpAnswer#stream()}). For them {@code --timeout} bounds idleness, not the whole call: a 256 MiB
  * blob may rightly take longer than any bound on a slow link, and it must not be cut off while it
  * moves. Such a call has no call timeout; instead each wait for progress (each read or write of the
- * socket, the wait for the answer's headers) may last at most the deadline's bound. A stalled
- * stream fails after that long ({@link java.net.SocketTimeoutException}); one that keeps moving,
- * however slowly, goes on. Connecting keeps its own timeout.
+ * stream, the wait for the answer's headers) may last at most the deadline's bound ({@link
+ * IdleWatch}, not OkHttp's read and write timeouts, which cost a watchdog round per 8 KiB). A
+ * stalled stream fails after that long ({@link java.net.SocketTimeoutException}); one that keeps
+ * moving, however slowly, goes on. Connecting keeps its own timeout.
  */
 final class OkHttpTransport implements Transport {
 
@@ -79,12 +80,20 @@ final class OkHttpTransport implements Transport {
 
   private final OkHttpClient client;
 
-  /** {@link #client} with the idle timeouts of streaming calls, made on first use. */
+  private final TlsSetup tls;
+
+  private final Consumer<String> debug;
+
+  /** {@link #client} for streaming calls, made on first use. */
   private volatile OkHttpClient streaming;
 
-  private volatile Duration streamingIdle;
+  /** A streaming call's idle bound where its request has no deadline. */
+  private final Duration readTimeout;
 
   OkHttpTransport(Settings settings, TlsSetup tls, Proxies proxies, Consumer<String> debug) {
+    this.tls = tls;
+    this.debug = debug;
+    this.readTimeout = settings.readTimeout();
     OkHttpClient.Builder builder =
         Shared.CLIENT
             .newBuilder()
@@ -149,88 +158,125 @@ final class OkHttpTransport implements Transport {
       bytes = new byte[0];
     }
     // no media type: the Content-Type header goes out exactly as the request has it
+    OneShot upload = request.upload() != null ? new OneShot(request.upload()) : null;
     RequestBody body =
-        request.upload() != null
-            ? new OneShot(request.upload())
-            : bytes == null ? null : RequestBody.create(bytes, null);
+        upload != null ? upload : bytes == null ? null : RequestBody.create(bytes, null);
     builder.method(request.method(), body);
     Deadline deadline = request.deadline();
     HandshakeWatch watch = new HandshakeWatch(firstConnection(request, deadline));
     builder.tag(HandshakeWatch.class, watch);
     boolean streams = request.streams();
-    OkHttpClient c = streams ? streaming(deadline == null ? null : deadline.bound()) : client;
-    Call call = c.newCall(builder.build());
-    Response answered;
+    Call call = (streams ? streaming() : client).newCall(builder.build());
+    IdleWatch idle = null;
+    boolean handedOut = false;
     try {
-      if (deadline != null) {
-        long left = deadline.left().toNanos();
-        if (left <= 0) {
-          throw new InterruptedIOException("timeout");
+      Response answered;
+      try {
+        if (deadline != null) {
+          long left = deadline.left().toNanos();
+          if (left <= 0) {
+            throw new InterruptedIOException("timeout");
+          }
+          if (!streams) {
+            call.timeout().timeout(left, TimeUnit.NANOSECONDS);
+          }
         }
-        if (!streams) {
-          call.timeout().timeout(left, TimeUnit.NANOSECONDS);
+        if (streams) {
+          idle = IdleWatch.start(deadline == null ? readTimeout : deadline.bound(), call);
+          if (upload != null) {
+            upload.idle = idle;
+          }
         }
+        answered = call.execute();
+      } catch (IOException failed) {
+        IOException e = idle == null ? failed : idle.translate(failed);
+        // a handshake that got no answer tells a loopback server not tried yet (some plain HTTP
+        // servers wait in silence); anywhere else it is a timeout like any other, retried as one
+        if (e instanceof SocketTimeoutException
+            && watch.started
+            && !watch.ended
+            && RegistryEndpoint.tlsUntried(
+                request.url().getHost().replace("[", "").replace("]", ""),
+                request.url().getPort() < 0 ? 443 : request.url().getPort())) {
+          throw new TlsSetup.NoTlsAnswer(request.url().getRawAuthority(), e);
+        }
+        if (e instanceof SocketTimeoutException && !watch.connected) {
+          // the registry was not reached: a connection failure, as Breaker counts them
+          ConnectException connect =
+              new ConnectException(
+                  "connecting to " + request.url().getRawAuthority() + " timed out");
+          connect.initCause(e);
+          throw connect;
+        }
+        throw e;
+      } finally {
+        watch.release(); // also where no event came (a call that never started)
       }
-      answered = call.execute();
-    } catch (SocketTimeoutException e) {
-      // a handshake that got no answer tells a loopback server not tried yet (some plain HTTP
-      // servers wait in silence); anywhere else it is a timeout like any other, retried as one
-      if (watch.started
-          && !watch.ended
-          && RegistryEndpoint.tlsUntried(
-              request.url().getHost().replace("[", "").replace("]", ""),
-              request.url().getPort() < 0 ? 443 : request.url().getPort())) {
-        throw new TlsSetup.NoTlsAnswer(request.url().getRawAuthority(), e);
+      Headers h = answered.headers();
+      Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+      for (int i = 0, n = h.size(); i < n; i++) {
+        headers.computeIfAbsent(h.name(i), k -> new ArrayList<>(1)).add(h.value(i));
       }
-      if (!watch.connected) {
-        // the registry was not reached: a connection failure, as Breaker counts them
-        ConnectException connect =
-            new ConnectException("connecting to " + request.url().getRawAuthority() + " timed out");
-        connect.initCause(e);
-        throw connect;
+      URI answeredBy = answered.request().url().uri();
+      if (request.streamAnswer() && answered.isSuccessful() && !request.method().equals("HEAD")) {
+        // the caller reads it, and closing it closes the response (and ends the idle watch)
+        InputStream stream = answered.body().byteStream();
+        handedOut = true;
+        if (idle != null) {
+          idle.moved(); // the headers came: from here, each read of the body is a wait
+        }
+        return new HttpAnswer(
+            answered.code(),
+            headers,
+            new byte[0],
+            answeredBy,
+            idle == null ? stream : idle.answer(stream));
       }
-      throw e;
+      if (idle != null) {
+        idle.waiting(); // the headers came; now the wait for the rest of the answer
+      }
+      try (Response response = answered) {
+        byte[] read =
+            request.method().equals("HEAD")
+                ? new byte[0]
+                : read(response.body(), request.bodyLimit());
+        return new HttpAnswer(response.code(), headers, read, answeredBy);
+      } catch (IOException e) {
+        throw idle == null ? e : idle.translate(e);
+      }
     } finally {
-      watch.release(); // also where no event came (a call that never started)
-    }
-    Headers h = answered.headers();
-    Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-    for (int i = 0, n = h.size(); i < n; i++) {
-      headers.computeIfAbsent(h.name(i), k -> new ArrayList<>(1)).add(h.value(i));
-    }
-    URI answeredBy = answered.request().url().uri();
-    if (request.streamAnswer() && answered.isSuccessful() && !request.method().equals("HEAD")) {
-      // the caller reads it, and closing it closes the response
-      InputStream stream = answered.body().byteStream();
-      return new HttpAnswer(answered.code(), headers, new byte[0], answeredBy, stream);
-    }
-    try (Response response = answered) {
-      byte[] read =
-          request.method().equals("HEAD")
-              ? new byte[0]
-              : read(response.body(), request.bodyLimit());
-      return new HttpAnswer(response.code(), headers, read, answeredBy);
+      if (idle != null && !handedOut) {
+        idle.end();
+      }
     }
   }
 
   /**
-   * {@link #client} for streaming calls: HTTP/1.1 alone, and {@code idle} (where not null) as its
-   * read and write timeouts (as every call of it, no call timeout). Made once per bound; it shares
-   * the pool (its connections are HTTP/1.1 ones) and the dispatcher.
+   * {@link #client} for streaming calls: HTTP/1.1 alone, BoringSSL's TLS where available ({@link
+   * TlsSetup#streamSocketFactory()}), and no read or write timeouts: an {@link IdleWatch} bounds
+   * each call's idleness instead (as no call timeout does its whole). Made once; it shares the pool
+   * (its connections are HTTP/1.1 ones) and the dispatcher.
    */
-  private OkHttpClient streaming(Duration idle) {
+  private OkHttpClient streaming() {
     OkHttpClient s = streaming;
-    if (s != null && Objects.equals(idle, streamingIdle)) {
+    if (s != null) {
       return s;
     }
     synchronized (this) {
-      if (streaming == null || !Objects.equals(idle, streamingIdle)) {
-        OkHttpClient.Builder b = client.newBuilder().protocols(List.of(Protocol.HTTP_1_1));
-        if (idle != null) {
-          b.readTimeout(idle).writeTimeout(idle);
+      if (streaming == null) {
+        if (debug != null) {
+          debug.accept(
+              "tls: blob streams use "
+                  + (tls.streamsUseNativeTls() ? "BoringSSL (Conscrypt)" : "the JDK's TLS"));
         }
-        streaming = b.build();
-        streamingIdle = idle;
+        streaming =
+            client
+                .newBuilder()
+                .protocols(List.of(Protocol.HTTP_1_1))
+                .sslSocketFactory(tls.streamSocketFactory(), tls.trustManager())
+                .readTimeout(Duration.ZERO)
+                .writeTimeout(Duration.ZERO)
+                .build();
       }
       return streaming;
     }
@@ -242,6 +288,9 @@ final class OkHttpTransport implements Transport {
    */
   private static final class OneShot extends RequestBody {
     private final StreamedBody body;
+
+    /** The call's idle watch, once the call is made; null for none. */
+    volatile IdleWatch idle;
 
     OneShot(StreamedBody body) {
       this.body = body;
@@ -264,7 +313,13 @@ final class OkHttpTransport implements Transport {
 
     @Override
     public void writeTo(BufferedSink sink) throws IOException {
-      body.writeTo(sink.outputStream());
+      IdleWatch watch = idle;
+      if (watch == null) {
+        body.writeTo(sink.outputStream());
+        return;
+      }
+      body.writeTo(watch.body(sink.outputStream()));
+      watch.waiting(); // all sent: the wait for the answer begins
     }
   }
 

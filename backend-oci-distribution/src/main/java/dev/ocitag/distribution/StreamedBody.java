@@ -1,10 +1,10 @@
 package dev.ocitag.distribution;
 
+import dev.ocitag.core.NativeCrypto;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /**
@@ -46,11 +46,7 @@ final class StreamedBody {
     this.source = source;
     this.length = length;
     this.expected = expected;
-    try {
-      this.hash = MessageDigest.getInstance(algorithm.equals("sha512") ? "SHA-512" : "SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("the JVM has no " + algorithm, e);
-    }
+    this.hash = NativeCrypto.hasher(algorithm.equals("sha512") ? "SHA-512" : "SHA-256");
   }
 
   long length() {

@@ -1,5 +1,6 @@
 package dev.ocitag.distribution;
 
+import dev.ocitag.core.NativeCrypto;
 import dev.ocitag.core.OcitagException;
 import java.io.EOFException;
 import java.io.IOException;
@@ -65,6 +66,7 @@ final class TlsSetup {
   private final List<Path> read;
   private final X509ExtendedTrustManager trust;
   private final LazySocketFactory socketFactory;
+  private final LazySocketFactory streamSocketFactory;
 
   private TlsSetup(
       boolean insecure,
@@ -78,7 +80,8 @@ final class TlsSetup {
     this.certsDirHint = certsDirHint;
     this.read = read;
     this.trust = insecure ? new TrustEverything() : new LazyTrust(extraCas);
-    this.socketFactory = new LazySocketFactory(this);
+    this.socketFactory = new LazySocketFactory(this, false);
+    this.streamSocketFactory = new LazySocketFactory(this, true);
   }
 
   /**
@@ -160,6 +163,20 @@ final class TlsSetup {
 
   SSLSocketFactory socketFactory() {
     return socketFactory;
+  }
+
+  /**
+   * The TLS of blob streams: BoringSSL's ({@link NativeCrypto}) where available, which encrypts and
+   * decrypts at full speed without C2; else the JDK's, as {@link #socketFactory()}. It trusts and
+   * presents the same.
+   */
+  SSLSocketFactory streamSocketFactory() {
+    return streamSocketFactory;
+  }
+
+  /** Whether blob streams' TLS is BoringSSL's (built on first use), for --debug and tests. */
+  boolean streamsUseNativeTls() {
+    return NativeCrypto.provider() != null;
   }
 
   X509ExtendedTrustManager trustManager() {
@@ -246,20 +263,88 @@ final class TlsSetup {
     }
   }
 
-  private SSLSocketFactory build() throws GeneralSecurityException {
-    SSLContext context = SSLContext.getInstance("TLS");
+  private SSLSocketFactory build(boolean nativeTls) throws GeneralSecurityException, IOException {
     KeyManager[] keys = identity == null ? null : new KeyManager[] {identity};
+    if (nativeTls) {
+      if (NativeCrypto.provider() == null) {
+        return socketFactory.real(); // the JDK's, and its session cache, shared
+      }
+      SSLContext context = SSLContext.getInstance("TLS", NativeCrypto.provider());
+      context.init(keys, new TrustManager[] {new GenericAuthType(trust)}, null);
+      return context.getSocketFactory();
+    }
+    SSLContext context = SSLContext.getInstance("TLS");
     context.init(keys, new TrustManager[] {trust}, null);
     return context.getSocketFactory();
   }
 
-  /** Builds the JDK's TLS on the first socket: a plain-HTTP run never does. */
+  /**
+   * The trust manager as BoringSSL's TLS asks it: for TLS 1.3 it names the key exchange {@code
+   * GENERIC}, which the JDK's trust managers refuse ("Unknown authType"); the JDK's own TLS says
+   * {@code UNKNOWN} there.
+   */
+  static final class GenericAuthType extends X509ExtendedTrustManager {
+    private final X509ExtendedTrustManager trust;
+
+    GenericAuthType(X509ExtendedTrustManager trust) {
+      this.trust = trust;
+    }
+
+    private static String jdk(String authType) {
+      return "GENERIC".equals(authType) ? "UNKNOWN" : authType;
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
+        throws CertificateException {
+      trust.checkServerTrusted(chain, jdk(authType), socket);
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+        throws CertificateException {
+      trust.checkServerTrusted(chain, jdk(authType), engine);
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType)
+        throws CertificateException {
+      trust.checkServerTrusted(chain, jdk(authType));
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
+        throws CertificateException {
+      trust.checkClientTrusted(chain, authType, socket);
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+        throws CertificateException {
+      trust.checkClientTrusted(chain, authType, engine);
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType)
+        throws CertificateException {
+      trust.checkClientTrusted(chain, authType);
+    }
+
+    @Override
+    public X509Certificate[] getAcceptedIssuers() {
+      return trust.getAcceptedIssuers();
+    }
+  }
+
+  /** Builds the TLS on the first socket: a plain-HTTP run never does. */
   private static final class LazySocketFactory extends SSLSocketFactory {
     private final TlsSetup setup;
+    private final boolean nativeTls;
     private volatile SSLSocketFactory real;
 
-    LazySocketFactory(TlsSetup setup) {
+    LazySocketFactory(TlsSetup setup, boolean nativeTls) {
       this.setup = setup;
+      this.nativeTls = nativeTls;
     }
 
     private SSLSocketFactory real() throws IOException {
@@ -269,7 +354,7 @@ final class TlsSetup {
           r = real;
           if (r == null) {
             try {
-              r = setup.build();
+              r = setup.build(nativeTls);
             } catch (GeneralSecurityException e) {
               throw new IOException("the JVM cannot set up TLS: " + e.getMessage(), e);
             }

@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import mockwebserver3.Dispatcher;
@@ -218,6 +219,150 @@ class TimeoutTest {
       assertTrue(ms >= 900 && ms < 5000, "took " + ms + " ms");
       assertTrue(e.getMessage().contains(Digest.of(bytes).toString()), e.getMessage());
       assertTrue(e.getMessage().contains("after 0 bytes"), e.getMessage());
+    }
+  }
+
+  @Test
+  void aBlobStreamNobodyReadsForLongerThanTheTimeoutGoesOnWhenReadAgain() throws Exception {
+    byte[] bytes = new byte[4 * 1024 * 1024];
+    new java.util.Random(12).nextBytes(bytes);
+    server.enqueue(new MockResponse.Builder().code(200).body(new Buffer().write(bytes)).build());
+
+    try (DistributionBackend backend = open(Duration.ofSeconds(1));
+        InputStream in = backend.openBlob(ref(), blob(bytes))) {
+      byte[] first = in.readNBytes(64 * 1024);
+      // the other end of a copy may be slow: time when nothing waits on the source is not idleness
+      Thread.sleep(2500);
+      byte[] rest = in.readAllBytes();
+      byte[] all = java.util.Arrays.copyOf(first, first.length + rest.length);
+      System.arraycopy(rest, 0, all, first.length, rest.length);
+      assertArrayEquals(bytes, all);
+    }
+  }
+
+  /** An upload: POST answered with a location, then the PUT that carries the bytes answered so. */
+  private void uploads(MockResponse put) {
+    server.setDispatcher(
+        new Dispatcher() {
+          @Override
+          public MockResponse dispatch(RecordedRequest request) {
+            if (request.getMethod().equals("POST")) {
+              return new MockResponse.Builder()
+                  .code(202)
+                  .setHeader("Location", "/v2/team/app/blobs/uploads/u1")
+                  .build();
+            }
+            if (request.getMethod().equals("PUT")) {
+              return put;
+            }
+            return new MockResponse.Builder().code(204).build(); // the cancelling DELETE
+          }
+        });
+  }
+
+  /** Pushes a blob of zeros, more than the sockets' buffers hold, and returns how long it took. */
+  private long timedPushFailure(DistributionBackend backend) throws Exception {
+    int size = 48 * 1024 * 1024;
+    java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+    byte[] zeros = new byte[1024 * 1024];
+    for (int i = 0; i < size / zeros.length; i++) {
+      sha.update(zeros);
+    }
+    Digest digest = new Digest("sha256", java.util.HexFormat.of().formatHex(sha.digest()));
+    InputStream body =
+        new InputStream() {
+          long left = size;
+
+          @Override
+          public int read() {
+            return left-- > 0 ? 0 : -1;
+          }
+
+          @Override
+          public int read(byte[] b, int off, int len) {
+            if (left <= 0) {
+              return -1;
+            }
+            int n = (int) Math.min(len, left);
+            java.util.Arrays.fill(b, off, off + n, (byte) 0);
+            left -= n;
+            return n;
+          }
+        };
+    long start = System.nanoTime();
+    OcitagException e =
+        assertThrows(
+            OcitagException.Transient.class,
+            () -> backend.pushBlob(ref(), Descriptor.of(digest, size), body));
+    assertTrue(e.getMessage().contains(digest.toString()), e.getMessage());
+    assertTrue(e.getMessage().contains("timeout"), e.getMessage());
+    assertEquals(-1, e.getMessage().indexOf('\n'), e.getMessage());
+    return (System.nanoTime() - start) / 1_000_000;
+  }
+
+  @Test
+  @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a hang fails too
+  void anUploadTheRegistryStopsReadingFailsAfterTheTimeout() throws Exception {
+    // the upload's location: a server that reads the PUT's headers, then nothing more
+    try (java.net.ServerSocket deaf =
+        new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      List<java.net.Socket> accepted = new java.util.concurrent.CopyOnWriteArrayList<>();
+      Thread acceptor =
+          new Thread(
+              () -> {
+                try {
+                  java.net.Socket socket = deaf.accept();
+                  accepted.add(socket);
+                  InputStream in = socket.getInputStream();
+                  int last = 0;
+                  for (int c; (c = in.read()) >= 0; ) { // up to the blank line after the headers
+                    last = (last << 8 | c) & 0xffffffff;
+                    if (last == 0x0d0a0d0a) {
+                      break;
+                    }
+                  }
+                } catch (java.io.IOException closed) {
+                  // the test is over
+                }
+              });
+      acceptor.setDaemon(true);
+      acceptor.start();
+      server.setDispatcher(
+          new Dispatcher() {
+            @Override
+            public MockResponse dispatch(RecordedRequest request) {
+              return request.getMethod().equals("POST")
+                  ? new MockResponse.Builder()
+                      .code(202)
+                      .setHeader(
+                          "Location",
+                          "http://127.0.0.1:"
+                              + deaf.getLocalPort()
+                              + "/v2/team/app/blobs/uploads/u1")
+                      .build()
+                  : new MockResponse.Builder().code(204).build(); // the cancelling DELETE
+            }
+          });
+      try (DistributionBackend backend = open(Duration.ofSeconds(1))) {
+        long ms = timedPushFailure(backend);
+        assertTrue(ms >= 900 && ms < 10_000, "took " + ms + " ms");
+      } finally {
+        for (java.net.Socket socket : accepted) {
+          socket.close();
+        }
+      }
+      assertEquals(1, accepted.size());
+    }
+  }
+
+  @Test
+  @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a hang fails too
+  void anUploadWhoseAnswerNeverComesFailsAfterTheTimeout() throws Exception {
+    uploads(
+        new MockResponse.Builder().code(201).onResponseStart(SocketEffect.Stall.INSTANCE).build());
+    try (DistributionBackend backend = open(Duration.ofSeconds(1))) {
+      long ms = timedPushFailure(backend);
+      assertTrue(ms >= 900 && ms < 10_000, "took " + ms + " ms");
     }
   }
 }

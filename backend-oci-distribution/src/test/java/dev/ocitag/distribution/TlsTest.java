@@ -34,6 +34,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLSocket;
 import javax.net.ssl.SSLSocketFactory;
 import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
@@ -189,12 +190,19 @@ class TlsTest {
   /** Counts the TLS connections a server accepts (mockwebserver wraps each socket with it). */
   private static SSLSocketFactory counting(
       SSLSocketFactory real, java.util.concurrent.atomic.AtomicInteger count) {
+    return accepting(real, socket -> count.incrementAndGet());
+  }
+
+  /** A server's TLS that hands each socket it accepts to {@code each} first. */
+  private static SSLSocketFactory accepting(
+      SSLSocketFactory real, java.util.function.Consumer<SSLSocket> each) {
     return new SSLSocketFactory() {
       @Override
       public java.net.Socket createSocket(java.net.Socket s, String host, int port, boolean close)
           throws java.io.IOException {
-        count.incrementAndGet();
-        return real.createSocket(s, host, port, close);
+        SSLSocket tls = (SSLSocket) real.createSocket(s, host, port, close);
+        each.accept(tls);
+        return tls;
       }
 
       @Override
@@ -327,7 +335,50 @@ class TlsTest {
     start(elsewhere.serverSocketFactory(), null);
     try (DistributionBackend backend = open(true, null)) {
       assertArrayEquals(image.bytes(), backend.fetch(ref()).bytes());
+      assertArrayEquals(image.bytes(), blob(backend)); // BoringSSL's TLS trusts it too
     }
+  }
+
+  /** A blob read from the registry: a stream, over its own connection with BoringSSL's TLS. */
+  private byte[] blob(DistributionBackend backend) throws Exception {
+    try (InputStream in =
+        backend.openBlob(ref(), Descriptor.of(image.digest(), image.bytes().length))) {
+      return in.readAllBytes();
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"TLSv1.3", "TLSv1.2"})
+  void blobStreamsUseBoringSslAndTrustAndRefuseAsManifestsDo(String version) throws Exception {
+    Path ca = certs.writeCa(temp.resolve("ca.pem"));
+    SSLSocketFactory only =
+        accepting(certs.serverSocketFactory(), s -> s.setEnabledProtocols(new String[] {version}));
+    start(only, null);
+    try (DistributionBackend backend = open(false, ca)) {
+      assertTrue(backend.tls().streamsUseNativeTls(), "Conscrypt has BoringSSL for this machine");
+      try (java.net.Socket socket = backend.tls().streamSocketFactory().createSocket()) {
+        assertTrue(socket.getClass().getName().startsWith("org.conscrypt."), socket.toString());
+      }
+      assertArrayEquals(image.bytes(), blob(backend));
+      assertArrayEquals(image.bytes(), backend.fetch(ref()).bytes());
+    }
+    List<RecordedRequest> sent = served();
+    assertEquals(2, sent.size());
+    // BoringSSL names TLS 1.3's key exchange GENERIC, which the JDK's trust managers refuse as it
+    // is
+    assertEquals(version, sent.get(0).getHandshake().tlsVersion().javaName());
+    assertTrue(debug.contains("tls: blob streams use BoringSSL (Conscrypt)"), debug.toString());
+    server.close();
+
+    start(only, null); // its CA is not given: refused in the same one line as a manifest
+    try (DistributionBackend backend = open(false, null)) {
+      OcitagException e = assertThrows(OcitagException.class, () -> blob(backend));
+      String m = e.getMessage();
+      assertTrue(m.contains("its certificate is signed by no CA ocitag trusts"), m);
+      assertTrue(m.contains("--ca-file"), m);
+      assertEquals(-1, m.indexOf('\n'), m);
+    }
+    assertEquals(0, served().size());
   }
 
   @Test
@@ -373,11 +424,15 @@ class TlsTest {
     try (DistributionBackend backend = open(false, null)) {
       assertTrue(backend.tls().presentsClientCertificate());
       assertArrayEquals(image.bytes(), backend.fetch(ref()).bytes());
+      assertArrayEquals(image.bytes(), blob(backend)); // BoringSSL presents it too
     }
-    RecordedRequest sent = served().get(0);
-    assertTrue(
-        sent.getHandshake().peerPrincipal().getName().contains("CN=ocitag client"),
-        String.valueOf(sent.getHandshake().peerPrincipal()));
+    List<RecordedRequest> sent = served();
+    assertEquals(2, sent.size());
+    for (RecordedRequest r : sent) {
+      assertTrue(
+          r.getHandshake().peerPrincipal().getName().contains("CN=ocitag client"),
+          String.valueOf(r.getHandshake().peerPrincipal()));
+    }
   }
 
   @Test

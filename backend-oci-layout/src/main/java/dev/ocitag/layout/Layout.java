@@ -24,7 +24,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Map;
@@ -347,7 +346,7 @@ final class Layout {
    */
   void writeBlob(Digest digest, long size, InputStream body) {
     Path target = blobPath(digest);
-    MessageDigest hash = messageDigest(digest);
+    MessageDigest hash = digest.hasher();
     Path tmp = null;
     try {
       Files.createDirectories(target.getParent());
@@ -412,15 +411,6 @@ final class Layout {
     } catch (IOException e) {
       throw new OcitagException.Transient(
           "reading blob " + digest + " failed after " + received + " bytes: " + oneLine(e), e);
-    }
-  }
-
-  private static MessageDigest messageDigest(Digest digest) {
-    String algorithm = digest.algorithm().equals("sha512") ? "SHA-512" : "SHA-256";
-    try {
-      return MessageDigest.getInstance(algorithm);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("the JVM has no " + algorithm, e);
     }
   }
 

@@ -55,6 +55,14 @@ public record Digest(String algorithm, String hex) {
     return hex.equals(HexFormat.of().formatHex(hash));
   }
 
+  /**
+   * A new {@link MessageDigest} of this digest's algorithm, for hashing a blob as it streams:
+   * BoringSSL's where available ({@link NativeCrypto}), else the JDK's.
+   */
+  public MessageDigest hasher() {
+    return NativeCrypto.hasher(algorithm.equals("sha512") ? "SHA-512" : "SHA-256");
+  }
+
   private static byte[] hash(String algorithm, byte[] bytes) {
     try {
       return MessageDigest.getInstance(algorithm).digest(bytes);

@@ -18,10 +18,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * core knows no backend's particulars: no ECR host grammar, no AWS or docker-config option, no HTTP
- * client. (What core may import is already settled by its pom, which depends on Jackson alone; an
- * HTTP client of the JDK's own, or a backend's names and grammar, are not, so they are checked
- * here.) The places where core still holds such knowledge are listed below, exactly: the test fails
- * on a new one, and on one that goes away (then shorten the list).
+ * client. (What core may import is already settled by its pom, which depends on Jackson and, for
+ * NativeCrypto, Conscrypt alone; an HTTP client of the JDK's own, or a backend's names and grammar,
+ * are not, so they are checked here.) The places where core still holds such knowledge are listed
+ * below, exactly: the test fails on a new one, and on one that goes away (then shorten the list).
  */
 class CoreDependencyTest {
 

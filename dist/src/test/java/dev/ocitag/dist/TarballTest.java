@@ -172,6 +172,55 @@ class TarballTest {
   }
 
   @Test
+  void promotesWithBoringSslFromItsTreeWhereTheTemporaryDirectoryHoldsNothing(@TempDir Path tmp)
+      throws Exception {
+    Skopeo.require();
+    Path lib = ocitag.getParent().resolveSibling("lib");
+    assertTrue(Files.isRegularFile(lib.resolve("libconscrypt_openjdk_jni-linux-x86_64.so")));
+    Path conscrypt;
+    try (Stream<Path> jars = Files.list(lib)) {
+      conscrypt =
+          jars.filter(j -> j.getFileName().toString().startsWith("conscrypt-"))
+              .findFirst()
+              .orElseThrow();
+    }
+    try (java.util.zip.ZipFile jar = new java.util.zip.ZipFile(conscrypt.toFile())) {
+      assertTrue(jar.getEntry("org/conscrypt/Conscrypt.class") != null, "its classes");
+      assertTrue(
+          jar.stream().noneMatch(e -> e.getName().startsWith("META-INF/native/")),
+          "no library left in the jar to unpack");
+    }
+    Path docker =
+        registry.writeDockerConfig(tmp.resolve("docker"), RealRegistry.USER, RealRegistry.PASSWORD);
+    String target = registry.host() + "/dist/promoted:1";
+    // a regular file as java.io.tmpdir: nothing can be unpacked there
+    Path noTmp = Files.writeString(tmp.resolve("not-a-directory"), "");
+    Command promoted =
+        ocitag(
+            Map.of("OCITAG_JAVA_OPTS", "-Djava.io.tmpdir=" + noTmp + " -verbose:jni"),
+            "--debug",
+            "--ca-file",
+            registry.caPem().toString(),
+            "--docker-config",
+            docker.toString(),
+            "tag",
+            "oci:" + EXAMPLE + ":latest",
+            target);
+    promoted.expect(0);
+    assertTrue(
+        promoted.stdout().contains("Registering JNI native method org.conscrypt.NativeCrypto"),
+        "BoringSSL loaded from lib/");
+    assertTrue(
+        promoted.err().contains("debug: tls: blob streams use BoringSSL (Conscrypt)"),
+        promoted.err());
+    Matcher created =
+        Pattern.compile("created   \\S+ (sha256:[0-9a-f]{64})").matcher(promoted.stdout());
+    assertTrue(created.find(), promoted.toString());
+    byte[] raw = Skopeo.inspectRaw(registry, dev.ocitag.core.ImageRef.parse(target));
+    assertEquals(Skopeo.sha256sum(raw), created.group(1));
+  }
+
+  @Test
   void tagsInEcrWithAnOidcRoleThroughSts(@TempDir Path tmp) throws Exception {
     String token = "oidc-" + System.nanoTime();
     try (FakeEcr ecr = FakeEcr.start();
@@ -218,7 +267,7 @@ class TarballTest {
   }
 
   @Test
-  void promotesWithC2AndRetagsWithC1AloneAndTheArchiveServesBoth(@TempDir Path tmp)
+  void runsC1AloneWithBoringSslAndC2ForPromotionsWithoutAndTheArchiveServesBoth(@TempDir Path tmp)
       throws Exception {
     Path layout = tmp.resolve("hello");
     TrainingRun.copyTree(EXAMPLE, layout);
@@ -230,18 +279,26 @@ class TarballTest {
             List.of("tag", "oci:" + layout + ":latest", "oci:" + tmp.resolve("other") + ":v1"),
             List.of("batch", batch.toString()),
             List.of("--report", tmp.resolve("r.jsonl").toString(), "tag", layout + "x", "v3"),
-            List.of("--version"));
+            List.of("--version"),
+            // BoringSSL turned off: the promotions' JDK crypto wants C2
+            List.of("-Docitag.nativeCrypto=false", "tag", "oci:" + layout + ":latest", "v4"),
+            List.of(
+                "-Docitag.nativeCrypto=false",
+                "tag",
+                "oci:" + layout + ":latest",
+                "oci:" + tmp.resolve("other") + ":v2"));
     List<String> levels = new ArrayList<>();
     List<String> mappings = new ArrayList<>();
     List<Integer> codes = new ArrayList<>();
     for (List<String> command : commands) {
       Path classes = tmp.resolve("classes.log");
       Files.deleteIfExists(classes);
-      Command run =
-          ocitag(
-              Map.of(
-                  "OCITAG_JAVA_OPTS", "-XX:+PrintFlagsFinal -Xlog:class+load=info:file=" + classes),
-              command.toArray(String[]::new));
+      String opts = "-XX:+PrintFlagsFinal -Xlog:class+load=info:file=" + classes;
+      if (command.get(0).startsWith("-D")) { // a JVM option, not the command's
+        opts = opts + " " + command.get(0);
+        command = command.subList(1, command.size());
+      }
+      Command run = ocitag(Map.of("OCITAG_JAVA_OPTS", opts), command.toArray(String[]::new));
       Matcher level = Pattern.compile("intx TieredStopAtLevel\\s+= (\\d)").matcher(run.stdout());
       assertTrue(level.find(), run.toString());
       levels.add(level.group(1));
@@ -255,12 +312,14 @@ class TarballTest {
           shared >= 0.8 * loaded.size(),
           command + ": " + shared + " of " + loaded.size() + " classes from the archive");
     }
-    // C1 alone for a retag, and for the fourth (a bad source, exit 2): --report's file is no target
-    assertEquals(List.of("1", "4", "4", "1", "1"), levels);
+    // C1 alone (BoringSSL hashes and encrypts the promotions' blobs), and C2 as well for a
+    // promotion without it; the fourth (a bad source, exit 2) is no promotion, its --report's file
+    // no target
+    assertEquals(List.of("1", "1", "1", "1", "1", "1", "4"), levels);
     // the archive mapped where it was made while every reference is a layout (or there is none);
     // relocated for a batch file (not read ahead) and for a source that is no layout
-    assertEquals(List.of("0", "0", "1", "1", "0"), mappings);
-    assertEquals(List.of(0, 0, 0, 2, 0), codes);
+    assertEquals(List.of("0", "0", "1", "1", "0", "0", "0"), mappings);
+    assertEquals(List.of(0, 0, 0, 2, 0, 0, 0), codes);
   }
 
   @Test

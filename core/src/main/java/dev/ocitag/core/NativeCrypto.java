@@ -1,0 +1,67 @@
+package dev.ocitag.core;
+
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.Provider;
+import org.conscrypt.Conscrypt;
+
+/**
+ * BoringSSL (through Conscrypt) for the bytes of blobs: their TLS and their digests, where this
+ * platform has it (Linux and macOS on x86-64 and ARM64, Windows on x86-64, as Conscrypt ships it).
+ *
+ * <p>The JDK's own AES-GCM and SHA-256 reach their speed only once C2 has compiled them, which on a
+ * two-core machine costs seconds of CPU per promotion and leaves the registries short of it;
+ * through C1 alone they run at 10-40 MB/s. BoringSSL's run at full speed from the first byte, so a
+ * promotion needs no C2 at all. Manifests, tokens and the rest stay on the JDK's TLS: a retag does
+ * not load the native library (~20 ms).
+ *
+ * <p>Loaded on first use. Where it cannot load (another platform, a temporary directory that cannot
+ * hold executables) or {@code -Docitag.nativeCrypto=false} is set, the JDK's serve.
+ */
+public final class NativeCrypto {
+  /** The system property that turns it off ({@code false}). */
+  public static final String PROPERTY = "ocitag.nativeCrypto";
+
+  private NativeCrypto() {}
+
+  private static final class Loaded {
+    static final Provider PROVIDER = load(System.getProperty(PROPERTY));
+  }
+
+  /** Conscrypt's provider unless {@code setting} (the property's value) is false or it fails. */
+  static Provider load(String setting) {
+    if ("false".equalsIgnoreCase(setting)) {
+      return null;
+    }
+    try {
+      return Conscrypt.isAvailable() ? Conscrypt.newProvider() : null;
+    } catch (LinkageError | RuntimeException e) {
+      return null; // no library for this platform, or it would not load: the JDK's serve
+    }
+  }
+
+  /** Conscrypt's provider, loaded on the first call; null where it is not available. */
+  public static Provider provider() {
+    return Loaded.PROVIDER;
+  }
+
+  /**
+   * A new {@link MessageDigest} for a JCA algorithm name ({@code SHA-256}, {@code SHA-512}):
+   * BoringSSL's where available, else the JDK's. For hashing blobs as they stream.
+   */
+  public static MessageDigest hasher(String algorithm) {
+    Provider p = provider();
+    try {
+      if (p != null) {
+        try {
+          return MessageDigest.getInstance(algorithm, p);
+        } catch (NoSuchAlgorithmException notThere) {
+          // the JDK's below
+        }
+      }
+      return MessageDigest.getInstance(algorithm);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("the JVM has no " + algorithm, e);
+    }
+  }
+}
