@@ -27,6 +27,8 @@ import javax.net.ssl.TrustManagerFactory;
  * and HttpsURLConnection): GET the manifest; per blob, at once, GET it from the source streamed
  * into a monolithic upload (POST for a location, one PUT with the bytes and the digest); then PUT
  * the manifest. No HEAD, no digest computed, no retry: what bench/promote-floor.py does, in a JVM.
+ * With {@code -Dfloor.tls=boringssl} and Conscrypt's jar on the class path, its TLS is BoringSSL's
+ * (as ocitag's blob streams are) instead of the JDK's.
  *
  * <p>Usage: {@code JvmPromoteFloor CA_PEM SRC_HOST:PORT DST_HOST:PORT USER:PASSWORD REPO:TAG}
  * (the same repository and tag on both; the same credentials for both)
@@ -40,6 +42,14 @@ public final class JvmPromoteFloor {
   private static String basic;
 
   public static void main(String[] args) throws Exception {
+    if ("boringssl".equals(System.getProperty("floor.tls"))) {
+      // Conscrypt (on the class path) first: its TLS, trust managers and digests, as ocitag's
+      // blob streams have them
+      java.security.Security.insertProviderAt(
+          (java.security.Provider)
+              Class.forName("org.conscrypt.Conscrypt").getMethod("newProvider").invoke(null),
+          1);
+    }
     KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
     trust.load(null, null);
     try (InputStream in = Files.newInputStream(Path.of(args[0]))) {

@@ -22,9 +22,10 @@
 # with the target registry restarted on empty storage (not timed), so every blob moves every time;
 # skopeo's blob info cache is left as it is (its hints name the emptied registry: a request or two).
 # Besides wall time, each tool's CPU time (user + system, its own processes, not the registries').
-# For (a) and (d) also a JVM floor (bench/JvmPromoteFloor.java): the same requests from a JVM on the
-# JDK alone (its TLS and HttpsURLConnection, C2 as ocitag has it for promotions): what any JVM tool
-# pays on this machine to move these bytes, before doing anything of its own.
+# For (a) and (d) also JVM floors (bench/JvmPromoteFloor.java): the same requests from a JVM with
+# HttpsURLConnection, once with the JDK's TLS (C2 as well) and once with BoringSSL's (Conscrypt, C1
+# alone, as ocitag's blob streams run): what a JVM tool pays on this machine to move these bytes,
+# before doing anything of its own.
 # The runs share the machine with whatever else runs: the load average is printed with the numbers.
 #
 # Needs root (it adds `127.0.0.1 registry.ocitag.test` to /etc/hosts and removes it at exit),
@@ -147,11 +148,16 @@ mkdir -p "$work/jvmfloor"
 javac -d "$work/jvmfloor" "$here/bench/JvmPromoteFloor.java"
 jar cf "$work/jvmfloor.jar" -C "$work/jvmfloor" .
 jvm=(java -XX:-UsePerfData -cp "$work/jvmfloor.jar" JvmPromoteFloor "$work/ca.crt" "$src" "$dst" "$user:$password")
+# the same with BoringSSL's TLS (Conscrypt, the jar ocitag ships) and C1 alone, as ocitag runs
+conscrypt=$(ls "$here"/cli/target/lib/conscrypt-openjdk-uber-*.jar)
+jvmb=(java -XX:-UsePerfData -XX:TieredStopAtLevel=1 -Dfloor.tls=boringssl
+  -cp "$work/jvmfloor.jar:$conscrypt" JvmPromoteFloor "$work/ca.crt" "$src" "$dst" "$user:$password")
 
 ocitag_a() { "${oc[@]}" tag "$src/four:1" "$dst/four:1"; }
 skopeo_a() { "${sk[@]}" "docker://$src/four:1" "docker://$dst/four:1"; }
 floor_a() { echo "four:1 four:1" | "${floor[@]}" 8; }
 jvm_a() { "${jvm[@]}" four:1; }
+jvmb_a() { "${jvmb[@]}" four:1; }
 ocitag_b() { "${oc[@]}" batch "$work/batch"; }
 skopeo_b() {
   local i
@@ -163,6 +169,7 @@ ocitag_d() { OCITAG_JAVA_OPTS="-Xmx64m -Xlog:gc:file=$gc_log" "${oc[@]}" tag "$s
 skopeo_d() { "${sk[@]}" "docker://$src/big:1" "docker://$dst/big:1"; }
 floor_d() { echo "big:1 big:1" | "${floor[@]}" 8; }
 jvm_d() { java -Xmx64m "${jvm[@]:1}" big:1; }
+jvmb_d() { java -Xmx64m "${jvmb[@]:1}" big:1; }
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : int((a[NR/2] + a[NR/2+1]) / 2)}'; }
 # digest REF: the digest of the manifest REF names, as skopeo reads it
@@ -211,7 +218,7 @@ med() { cut -d' ' -f"$3" "$work/$1.$2" | median; }
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "bench: timing..." >&2
-bench a "skopeo floor jvm"
+bench a "skopeo floor jvm jvmb"
 [ "$(digest "$dst/four:1")" = "$(digest "$src/four:1")" ] || { echo "bench: (a) digest differs" >&2; exit 1; }
 # (c) on (a)'s target as ocitag's last run left it
 c_rerun_a=$(counted dst "${oc[@]}" tag "$src/four:1" "$dst/four:1")
@@ -227,7 +234,7 @@ c_within_a=$(counted src "${oc[@]}" tag "$src/four:1" "$src/promoted/four:1")
 for i in $(seq "$images"); do echo "$src/app$i:1 $src/promoted/app$i:1"; done >"$work/within"
 c_within_b=$(counted src "${oc[@]}" batch "$work/within")
 c_within_sk=$(counted src "${sk[@]}" "docker://$src/four:1" "docker://$src/skopeo/four:1")
-bench d "skopeo floor jvm"
+bench d "skopeo floor jvm jvmb"
 ok_d=no
 heap=$(grep -o 'Using [A-Za-z0-9]*' "$gc_log" | head -1 || true)
 # "Pause Young ... 30M->6M(64M)": the most in use before a collection, and the largest heap
@@ -258,17 +265,20 @@ row "(a) 1 image, 4 × 32 MiB layers" a
 row "(b) $images images × 2 platforms: one batch, a skopeo loop" b
 row "(d) 1 layer of 256 MiB, ocitag with -Xmx64m" d
 echo
-echo "JVM floor (bench/JvmPromoteFloor.java, the JDK's TLS and HttpsURLConnection; -Xmx64m for (d)):"
+echo "JVM floors (bench/JvmPromoteFloor.java, HttpsURLConnection; -Xmx64m for (d)): with the JDK's TLS (C2 as well),"
+echo "and with BoringSSL's (Conscrypt, as ocitag's blob streams; C1 alone, as ocitag runs):"
 echo
-echo "| case | JVM floor ms | JVM floor × skopeo | ocitag × JVM floor | CPU s: JVM floor |"
-echo "|---|---:|---:|---:|---:|"
+echo "| case | TLS | JVM floor ms | JVM floor × skopeo | ocitag × JVM floor | CPU s: JVM floor |"
+echo "|---|---|---:|---:|---:|---:|"
 jrow() {
   local j s o
-  j=$(med "$2" jvm 1) s=$(med "$2" skopeo 1) o=$(med "$2" ocitag 1)
-  echo "| $1 | $j | $(ratio "$j" "$s") | $(ratio "$o" "$j") | $(secs "$(med "$2" jvm 2)") |"
+  j=$(med "$2" "$3" 1) s=$(med "$2" skopeo 1) o=$(med "$2" ocitag 1)
+  echo "| $1 | $4 | $j | $(ratio "$j" "$s") | $(ratio "$o" "$j") | $(secs "$(med "$2" "$3" 2)") |"
 }
-jrow "(a) 1 image, 4 × 32 MiB layers" a
-jrow "(d) 1 layer of 256 MiB" d
+jrow "(a) 1 image, 4 × 32 MiB layers" a jvm JDK
+jrow "(a) 1 image, 4 × 32 MiB layers" a jvmb BoringSSL
+jrow "(d) 1 layer of 256 MiB" d jvm JDK
+jrow "(d) 1 layer of 256 MiB" d jvmb BoringSSL
 echo
 echo "(c) blob bytes sent: ocitag's JSON transfer.bytes; the registry's access log (requests carrying or opening blob uploads); bytes the registry process read"
 echo
