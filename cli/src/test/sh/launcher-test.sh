@@ -60,6 +60,12 @@ if [ -x "$second_jdk/bin/java" ]; then
   JAVA_HOME="$second_jdk" "$copy/ocitag" digest "$layout" >/dev/null 2>&1
   [ "$stamp" = "$(stat -c %Y.%s "$target/ocitag.jsa")" ]
   check "the same JDK again does not retrain" $?
+  # a promotion loads BoringSSL (System.loadLibrary): JDK 24+ would warn on standard error unless
+  # the jar's manifest enables native access
+  err="$(JAVA_HOME="$second_jdk" "$copy/ocitag" tag "$layout" "oci:$work/native:v1" 2>&1 >/dev/null)"
+  code=$?
+  [ $code = 0 ] && [ -z "$err" ]
+  check "a promotion on the second JDK loads BoringSSL without a word on standard error" $? "exit $code: $err"
 else
   [ "${CI:-}" != true ]
   check "a second JDK for the JDK change test ($second_jdk)" $? "missing"

@@ -213,6 +213,8 @@ class TarballTest {
     assertTrue(
         promoted.err().contains("debug: tls: blob streams use BoringSSL (Conscrypt)"),
         promoted.err());
+    // JDK 25 warns about System.loadLibrary unless native access is enabled (bin/ocitag does)
+    assertTrue(promoted.err().lines().allMatch(l -> l.startsWith("debug: ")), promoted.err());
     Matcher created =
         Pattern.compile("created   \\S+ (sha256:[0-9a-f]{64})").matcher(promoted.stdout());
     assertTrue(created.find(), promoted.toString());
