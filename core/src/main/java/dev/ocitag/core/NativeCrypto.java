@@ -1,8 +1,16 @@
 package dev.ocitag.core;
 
+import java.io.IOException;
+import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.Provider;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
+import java.util.concurrent.atomic.AtomicBoolean;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
 import org.conscrypt.Conscrypt;
 
 /**
@@ -37,6 +45,57 @@ public final class NativeCrypto {
       return Conscrypt.isAvailable() ? Conscrypt.newProvider() : null;
     } catch (LinkageError | RuntimeException e) {
       return null; // no library for this platform, or it would not load: the JDK's serve
+    }
+  }
+
+  private static final AtomicBoolean WARMING = new AtomicBoolean();
+
+  /**
+   * Loads BoringSSL and Conscrypt's TLS classes on a daemon thread, once: a run that will stream
+   * blobs calls it at its start, so that the ~0.2-0.4 s this takes on a small machine passes while
+   * the manifests' first round trips wait on the network instead of before the first blob moves.
+   */
+  public static void warmUp() {
+    if (!WARMING.compareAndSet(false, true)) {
+      return;
+    }
+    Thread warm = new Thread(NativeCrypto::load, "ocitag-native-crypto");
+    warm.setDaemon(true);
+    warm.start();
+  }
+
+  private static void load() {
+    Provider p = provider();
+    if (p == null) {
+      return;
+    }
+    try { // the classes of a TLS client socket and of a digest; nothing is connected or trusted
+      SSLContext context = SSLContext.getInstance("TLS", p);
+      context.init(null, new TrustManager[] {new TrustNothing()}, null);
+      context.getSocketFactory().createSocket().close();
+      MessageDigest.getInstance("SHA-256", p).digest();
+    } catch (GeneralSecurityException | IOException | RuntimeException e) {
+      // only a warm-up: the run meets the same failure where it matters, and reports it there
+    }
+  }
+
+  /** A trust manager for the warm-up's context, which never connects. */
+  private static final class TrustNothing implements X509TrustManager {
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType)
+        throws CertificateException {
+      throw new CertificateException("not used");
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType)
+        throws CertificateException {
+      throw new CertificateException("not used");
+    }
+
+    @Override
+    public X509Certificate[] getAcceptedIssuers() {
+      return new X509Certificate[0];
     }
   }
 

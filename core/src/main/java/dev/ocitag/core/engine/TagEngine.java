@@ -4,6 +4,7 @@ import dev.ocitag.core.BatchTagging;
 import dev.ocitag.core.Digest;
 import dev.ocitag.core.ImageRef;
 import dev.ocitag.core.Manifest;
+import dev.ocitag.core.NativeCrypto;
 import dev.ocitag.core.OcitagException;
 import dev.ocitag.core.TagBackend;
 import dev.ocitag.core.TagPolicy;
@@ -143,6 +144,7 @@ public final class TagEngine {
    */
   public TagReport tag(ImageRef source, List<ImageRef> targets) {
     List<ImageRef> plan = plan(source, targets);
+    prepareForBlobs(source, plan);
     TagBackend backend = stores.apply(source);
     CompletableFuture<Manifest> fetched = new CompletableFuture<>();
     Map<ImageRef, Optional<Digest>> known = Map.of();
@@ -180,6 +182,22 @@ public final class TagEngine {
   }
 
   /**
+   * Has BoringSSL loaded on the side ({@link NativeCrypto#warmUp()}) when a target lies outside the
+   * source's repository: its blobs may then stream, hashed (and, from a registry, encrypted) there.
+   */
+  private void prepareForBlobs(ImageRef source, List<ImageRef> plan) {
+    if (options.dryRun()) {
+      return;
+    }
+    for (ImageRef target : plan) {
+      if (!target.sameRepository(source)) {
+        NativeCrypto.warmUp();
+        return;
+      }
+    }
+  }
+
+  /**
    * Runs many retags: every source is fetched once (learning where batch-capable stores' targets
    * point in the same few calls), then every target is decided and written on one bounded pool,
    * round robin over the sources. A source that cannot be fetched fails its targets, with the
@@ -188,6 +206,7 @@ public final class TagEngine {
   public List<TagReport> batch(Map<ImageRef, List<ImageRef>> retags) {
     Map<ImageRef, List<ImageRef>> plans = new LinkedHashMap<>();
     retags.forEach((source, targets) -> plans.put(source, plan(source, targets)));
+    plans.forEach(this::prepareForBlobs);
     ExecutorService pool = pool(options.parallelism(), "ocitag-batch");
     ExecutorService blobs = pool(options.parallelism(), "ocitag-blob");
     ContentCopy copy = new ContentCopy(blobs, listener);
