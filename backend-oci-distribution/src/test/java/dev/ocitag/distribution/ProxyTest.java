@@ -158,6 +158,36 @@ class ProxyTest {
   }
 
   @Test
+  void aBlobStreamIsTunnelledTooWithBoringSslInsideTheTunnel() throws Exception {
+    TestCertificates certs = TestCertificates.forHosts("registry.example");
+    proxy.useHttps(certs.serverSocketFactory());
+    byte[] bytes = "a blob through the tunnel".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    proxy.enqueue(new MockResponse.Builder().inTunnel().build()); // the stream's own CONNECT
+    proxy.enqueue(
+        new MockResponse.Builder().code(200).body(new okio.Buffer().write(bytes)).build());
+    Path ca = certs.writeCa(temp.resolve("ca.pem"));
+
+    try (DistributionBackend backend =
+            open("registry.example", false, ca, Map.of("https_proxy", proxyUrl()));
+        java.io.InputStream in =
+            backend.openBlob(
+                ImageRef.parse("registry.example/team/app:1.0"),
+                dev.ocitag.core.Descriptor.of(dev.ocitag.core.Digest.of(bytes), bytes.length))) {
+      assertTrue(backend.tls().streamsUseNativeTls());
+      assertArrayEquals(bytes, in.readAllBytes());
+    }
+
+    RecordedRequest connect = proxy.takeRequest(1, TimeUnit.SECONDS);
+    assertEquals("CONNECT registry.example:443 HTTP/1.1", connect.getRequestLine());
+    assertEquals(basic(), connect.getHeaders().get("Proxy-Authorization"), "sent with CONNECT");
+    RecordedRequest get = proxy.takeRequest(1, TimeUnit.SECONDS);
+    assertTrue(get.getTarget().contains("/blobs/sha256:"), get.getTarget());
+    assertTrue(get.getHandshake() != null, "TLS inside the tunnel");
+    assertNull(get.getHeaders().get("Proxy-Authorization"), "never to the registry itself");
+    assertNoSecretsInDebug();
+  }
+
+  @Test
   void noProxyNamesARegistryThatIsReachedDirectly() throws Exception {
     // this machine's name: not loopback by name, so only NO_PROXY keeps it from the proxy
     InetAddress self = InetAddress.getLocalHost();
