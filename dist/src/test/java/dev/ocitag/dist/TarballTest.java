@@ -193,11 +193,10 @@ class TarballTest {
     Path docker =
         registry.writeDockerConfig(tmp.resolve("docker"), RealRegistry.USER, RealRegistry.PASSWORD);
     String target = registry.host() + "/dist/promoted:1";
-    // a regular file as java.io.tmpdir: nothing can be unpacked there
-    Path noTmp = Files.writeString(tmp.resolve("not-a-directory"), "");
+    // /proc as java.io.tmpdir: a directory no one, root included, can create a file in
     Command promoted =
         ocitag(
-            Map.of("OCITAG_JAVA_OPTS", "-Djava.io.tmpdir=" + noTmp + " -verbose:jni"),
+            Map.of("OCITAG_JAVA_OPTS", "-Djava.io.tmpdir=/proc -verbose:jni"),
             "--debug",
             "--ca-file",
             registry.caPem().toString(),
@@ -214,7 +213,7 @@ class TarballTest {
         promoted.err().contains("debug: tls: blob streams use BoringSSL (Conscrypt)"),
         promoted.err());
     // JDK 25 warns about System.loadLibrary unless native access is enabled (bin/ocitag does)
-    assertTrue(promoted.err().lines().allMatch(l -> l.startsWith("debug: ")), promoted.err());
+    assertTrue(promoted.err().lines().noneMatch(l -> l.contains("WARNING")), promoted.err());
     Matcher created =
         Pattern.compile("created   \\S+ (sha256:[0-9a-f]{64})").matcher(promoted.stdout());
     assertTrue(created.find(), promoted.toString());
