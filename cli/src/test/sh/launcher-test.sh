@@ -163,5 +163,12 @@ maps="$maps $(where tag /x/layout v2) $(where --report r.jsonl tag oci:/x:1 v2)"
 [ "$maps" = "local local local local local local remote remote remote remote remote remote local" ]
 check "the release maps its archive in place for commands on disk, relocated for registries" $? "$maps"
 
+# 7. BoringSSL is unpacked where the launcher builds, not into the temporary directory (/proc here:
+# no one can create a file in it, as in a /tmp mounted noexec no one can run one)
+out="$(OCITAG_JAVA_OPTS="-Djava.io.tmpdir=/proc -verbose:jni" "$copy/ocitag" tag "$layout" "oci:$work/noexec:v1" 2>&1)"
+code=$?
+[ $code = 0 ] && [[ $out == *"native method org.conscrypt.NativeCrypto"* ]]
+check "loads BoringSSL where the temporary directory holds nothing" $? "exit $code: $(tail -3 <<<"$out")"
+
 echo "launcher: $passed passed, $failed failed"
 [ "$failed" = 0 ]
