@@ -62,7 +62,7 @@ ocitag_needs_c2() {
 # musl) and macOS on x86-64 and ARM64, unless OCITAG_JAVA_OPTS turns it off
 # (-Docitag.nativeCrypto=false)
 ocitag_native_crypto() {
-  case " ${OCITAG_JAVA_OPTS:-} " in *" -Docitag.nativeCrypto=false "*) return 1 ;; esac
+  case " ${OCITAG_JAVA_OPTS:-} " in *" -Docitag.nativeCrypto="[Ff][Aa][Ll][Ss][Ee]" "*) return 1 ;; esac
   case $(uname -sm 2>/dev/null) in
     "Linux x86_64" | "Linux aarch64")
       for _ocitag_musl in /lib/ld-musl-*; do
